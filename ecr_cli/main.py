@@ -1,0 +1,18 @@
+"""The `ecr` command line: wires each package's commands together, holds no logic."""
+
+from __future__ import annotations
+
+import typer
+
+from features.cli import contract_command, ingest_command, synth_command
+
+app = typer.Typer(
+    name="ecr",
+    help="Enterprise credit risk: synthesise, ingest, score, classify and explain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("synth")(synth_command)
+app.command("ingest")(ingest_command)
+app.command("contract")(contract_command)

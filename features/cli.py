@@ -1,0 +1,102 @@
+"""Command-line commands of the features package: synth, ingest, contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from features.contract_doc import render
+from features.ingest import IngestReport, ingest
+from features.readers import InputError
+from features.store import Store
+
+DEFAULT_STORE = Path("data/store")
+StoreOption = Annotated[
+    Path, typer.Option("--store", envvar="ECR_STORE", help="Store directory.")
+]
+console = Console()
+errors = Console(stderr=True)
+
+
+def synth_command(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write the four tables to.")],
+    enterprises: Annotated[int, typer.Option(min=1, help="Number of enterprises.")] = 20_000,
+    months: Annotated[int, typer.Option(min=1, help="Months of history.")] = 48,
+    seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 7,
+    dirty: Annotated[
+        float, typer.Option(min=0.0, max=0.5, help="Fraction of realistically broken rows.")
+    ] = 0.0,
+    end_month: Annotated[str, typer.Option(help="Last month, YYYY-MM.")] = "2025-12",
+    fmt: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
+) -> None:
+    """Synthesise a province: enterprises, records, relations and inspections."""
+    from features.synth import generate
+
+    if fmt not in ("parquet", "csv", "jsonl"):
+        raise typer.BadParameter(f"expected parquet, csv or jsonl, found {fmt!r}",
+                                 param_hint="--format")
+    summary = generate(out, enterprises=enterprises, months=months, seed=seed, dirty=dirty,
+                       end_month=end_month, fmt=fmt, progress=True)
+    table = RichTable(title=f"Synthetic province in {out}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("broken rows", justify="right")
+    for name, rows in summary.rows.items():
+        table.add_row(name, f"{rows:,}", f"{summary.dirty_rows.get(name, 0):,}")
+    console.print(table)
+
+
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to ingest.")],
+    store: StoreOption = DEFAULT_STORE,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Rejects CSV (default: STORE/rejects/rejects-TIME.csv).")
+    ] = None,
+) -> None:
+    """Validate files against the data contract and publish accepted rows to the store."""
+    try:
+        report = ingest(paths, Store(store), rejects_path=rejects)
+    except (InputError, RuntimeError) as error:
+        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
+    print_report(report)
+
+
+def print_report(report: IngestReport) -> None:
+    """Per-file and per-table counts, reconciled."""
+    files = RichTable(title="Input files")
+    for column in ("file", "table", "rows", "accepted", "rejected"):
+        files.add_column(column, justify="right" if column in ("rows", "accepted",
+                                                                "rejected") else "left")
+    for f in report.files:
+        files.add_row(str(f.path), f.table, f"{f.rows:,}", f"{f.accepted:,}", f"{f.rejected:,}")
+    console.print(files)
+    tables = RichTable(title="Tables")
+    for column in ("table", "input rows", "rejected", "inserted", "updated", "unchanged",
+                   "stored"):
+        tables.add_column(column, justify="left" if column == "table" else "right")
+    for name, c in report.tables.items():
+        if c.rows:
+            tables.add_row(name, f"{c.rows:,}", f"{c.rejected:,}", f"{c.inserted:,}",
+                           f"{c.updated:,}", f"{c.unchanged:,}", f"{c.stored:,}")
+    console.print(tables)
+    for f in report.files:
+        if f.ignored_columns:
+            console.print(f"note: {f.path}: ignored columns not in the contract: "
+                          f"{', '.join(f.ignored_columns)}")
+    for name, count in report.orphans.items():
+        if count:
+            console.print(f"note: {count:,} {name} rows name an enterprise not in enterprises")
+    if report.rejects_path:
+        console.print(f"rejected rows with reasons: {report.rejects_path}")
+    state = "published" if report.published else "no change; still"
+    console.print(f"store {state} at version {report.version}")
+
+
+def contract_command() -> None:
+    """Print the data contract as Markdown (the source of docs/data-contract.md)."""
+    typer.echo(render(), nl=False)

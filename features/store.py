@@ -1,0 +1,138 @@
+"""The embedded store: one Parquet file per table, versioned, queried with DuckDB.
+
+Why Parquet + DuckDB: columnar files that every engine reads (DuckDB here, Spark at national
+scale), no server to run, and SQL over tens of millions of rows in seconds on two cores.
+
+Layout under the store root::
+
+    CURRENT                 name of the published version, replaced atomically
+    v000001/<table>.parquet one file per table (absent when the table has no rows yet)
+    v000001/manifest.json   row counts, fingerprints and the inputs of every ingest so far
+
+A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
+readers see the old version or the new one, never a half-written one. A crashed writer leaves
+only an unpublished directory, removed by the next commit. A lock file keeps writers apart.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from features.contract import TABLES
+
+KEEP_VERSIONS = 2
+
+
+class Store:
+    """A versioned directory of table files."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    @property
+    def version(self) -> str | None:
+        """The published version, or None for an empty store."""
+        pointer = self.root / "CURRENT"
+        return pointer.read_text().strip() if pointer.exists() else None
+
+    def table_path(self, table: str) -> Path | None:
+        """The published file of ``table``, or None when it has no rows yet."""
+        if self.version is None:
+            return None
+        path = self.root / self.version / f"{table}.parquet"
+        return path if path.exists() else None
+
+    def manifest(self) -> dict[str, Any]:
+        if self.version is None:
+            return {"version": None, "tables": {}, "ingests": []}
+        return json.loads((self.root / self.version / "manifest.json").read_text())
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Path]:
+        """Hold the writer lock and give a scratch directory inside the store."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".lock").open("w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise RuntimeError(f"{self.root}: another ingest is writing this store") from None
+            scratch = self.root / ".scratch"
+            shutil.rmtree(scratch, ignore_errors=True)
+            scratch.mkdir()
+            try:
+                yield scratch
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+
+    def commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
+        """Publish a version made of ``new_files`` plus the unchanged tables of the current one.
+
+        Must be called inside ``writing()``.
+        """
+        number = int(self.version[1:]) + 1 if self.version else 1
+        name = f"v{number:06d}"
+        staging = self.root / f".{name}.tmp"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        for table in TABLES:
+            if table in new_files:
+                os.replace(new_files[table], staging / f"{table}.parquet")
+            elif (old := self.table_path(table)) is not None:
+                os.link(old, staging / f"{table}.parquet")
+        manifest = {**manifest, "version": name}
+        (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+        _fsync_dir(staging)
+        os.replace(staging, self.root / name)
+        pointer = self.root / "CURRENT.tmp"
+        pointer.write_text(name + "\n")
+        os.replace(pointer, self.root / "CURRENT")
+        _fsync_dir(self.root)
+        self._prune(keep=name)
+        return name
+
+    def _prune(self, keep: str) -> None:
+        versions = sorted(p for p in self.root.glob("v[0-9]*") if p.is_dir())
+        stale = [p for p in versions if p.name != keep][: max(0, len(versions) - KEEP_VERSIONS)]
+        for path in stale + list(self.root.glob(".v*.tmp")):
+            shutil.rmtree(path, ignore_errors=True)
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB connection with one view per stored table."""
+        connection = duckdb.connect()
+        for table in TABLES:
+            path = self.table_path(table)
+            if path is not None:
+                connection.execute(
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(path)}')"
+                )
+        return connection
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _sql_path(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

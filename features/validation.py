@@ -1,0 +1,419 @@
+"""Enforce the data contract on a batch of input rows.
+
+Two steps, each reporting every problem as (row, field, expected, found):
+
+1. *Parsing* turns raw cells (text from CSV/JSON Lines, or typed Parquet columns) into the
+   contract's types; a cell that does not parse is a problem.
+2. *Checking* runs a pandera schema built from `features.contract` (required values, code
+   lists, GB 32100 check characters, GB/T 2260 and GB/T 4754 codes, ranges, cross-field rules).
+
+A row with at least one problem is rejected; every other row is accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandera.polars as pa
+import polars as pl
+from pandera.api.polars.types import PolarsData
+
+from features.contract import (
+    ENTERPRISE_STATUSES,
+    ENTERPRISE_TYPES,
+    INSPECTION_RESULTS,
+    LIST_SEPARATOR,
+    PARTY_KINDS,
+    RELATION_ROLES,
+    TABLES,
+    Kind,
+    Table,
+)
+from features.reference import industries, record_types, uscc
+from features.reference.divisions import division_names
+from features.reference.record_types import DOMAINS, RECORD_TYPES, SEVERITIES
+
+EARLIEST_DATE = dt.date(1900, 1, 1)
+REJECT_COLUMNS = ("row", "field", "expected", "found")
+EXPECTED_BY_KIND = {
+    Kind.DATE: "a date YYYY-MM-DD",
+    Kind.DECIMAL: "a number",
+    Kind.INTEGER: "a whole number",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule: ``passes`` is a boolean expression over the parsed row."""
+
+    field: str
+    expected: str
+    passes: pl.Expr
+    shown: tuple[str, ...] = ()
+    """Other fields whose values are shown next to the field's own in a rejection."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The outcome of validating one batch."""
+
+    accepted: pl.DataFrame
+    rejects: pl.DataFrame
+    """Columns row (position in the batch, 0-based), field, expected, found."""
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _raw_text(series: pl.Series) -> pl.Series:
+    """The cell as a user would see it, for 'found' in messages."""
+    if isinstance(series.dtype, pl.List):
+        return series.list.join(LIST_SEPARATOR)
+    return series.cast(pl.Utf8, strict=False)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped == "").then(None).otherwise(stripped)
+
+
+def _parse_column(series: pl.Series, kind: Kind) -> pl.Series:
+    """Convert one input column to the contract type; unparsable cells become null."""
+    dtype = series.dtype
+    frame = series.to_frame("v")
+    if kind is Kind.TEXT:
+        expr = _blank_to_null(pl.col("v").cast(pl.Utf8))
+    elif kind is Kind.TEXT_LIST:
+        if isinstance(dtype, pl.List):
+            items = pl.col("v").cast(pl.List(pl.Utf8))
+        else:  # 'a;b' from CSV, or '["a", "b"]' from JSON Lines
+            text = pl.col("v").cast(pl.Utf8).str.strip_chars()
+            items = (
+                pl.when(text.str.starts_with("["))
+                .then(text.str.json_decode(pl.List(pl.Utf8)))
+                .otherwise(text.str.split(LIST_SEPARATOR))
+            )
+        cleaned = items.list.eval(_blank_to_null(pl.element())).list.drop_nulls()
+        expr = pl.when(cleaned.list.len() == 0).then(None).otherwise(cleaned)
+    elif kind is Kind.DATE:
+        if dtype == pl.Date:
+            expr = pl.col("v")
+        elif isinstance(dtype, pl.Datetime):
+            expr = pl.col("v").dt.date()
+        else:
+            expr = _blank_to_null(pl.col("v").cast(pl.Utf8)).str.strptime(
+                pl.Date, "%Y-%m-%d", strict=False
+            )
+    elif kind is Kind.DECIMAL:
+        text_or_number = pl.col("v") if dtype.is_numeric() else _blank_to_null(
+            pl.col("v").cast(pl.Utf8)
+        )
+        number = text_or_number.cast(pl.Float64, strict=False)
+        expr = pl.when(number.is_finite()).then(number).otherwise(None)
+    elif kind is Kind.INTEGER:
+        source = pl.col("v") if dtype.is_integer() else _blank_to_null(pl.col("v").cast(pl.Utf8))
+        expr = source.cast(pl.Int16, strict=False)
+    else:  # pragma: no cover - Kind is exhaustive
+        raise ValueError(f"unknown column kind {kind!r}")
+    return frame.select(expr.alias(series.name)).to_series()
+
+
+def parse(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Parse ``raw`` into the contract types.
+
+    Returns the parsed frame, the raw cells as text (for messages) and the parse problems.
+    Columns missing from ``raw`` must have been ruled out by the caller.
+    """
+    parsed, texts, problems = [], [], []
+    for column in table.columns:
+        source = raw.get_column(column.name)
+        value = _parse_column(source, column.kind)
+        text = _raw_text(source).alias(column.name)
+        parsed.append(value)
+        texts.append(text)
+        if column.kind in EXPECTED_BY_KIND:
+            present = text.str.strip_chars().fill_null("") != ""
+            failed = (present & value.is_null()).arg_true()
+            if failed.len():
+                problems.append(
+                    pl.DataFrame(
+                        {
+                            "row": failed.cast(pl.Int64),
+                            "field": column.name,
+                            "expected": EXPECTED_BY_KIND[column.kind],
+                            "found": text.gather(failed),
+                        }
+                    )
+                )
+    rejects = pl.concat(problems) if problems else _empty_rejects()
+    return pl.DataFrame(parsed), pl.DataFrame(texts), rejects
+
+
+def _empty_rejects() -> pl.DataFrame:
+    return pl.DataFrame(
+        schema={"row": pl.Int64, "field": pl.Utf8, "expected": pl.Utf8, "found": pl.Utf8}
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _column_check(
+    passes: Callable[[pl.Expr], pl.Expr], expected: str, explain: Callable[[str], str] | None = None
+) -> pa.Check:
+    """A null-tolerant pandera column check; ``explain`` refines ``expected`` per bad value."""
+
+    def check(data: PolarsData) -> pl.LazyFrame:
+        column = pl.col(data.key)
+        return data.lazyframe.select(passes(column).fill_null(True) | column.is_null())
+
+    return pa.Check(check, error=expected, name=expected, statistics={"explain": explain})
+
+
+def _uscc_valid(column: pl.Expr) -> pl.Expr:
+    return column.map_batches(
+        lambda s: pl.Series(uscc.check_codes(s.to_arrow())), return_dtype=pl.Boolean
+    )
+
+
+def _uscc_expected(found: str) -> str:
+    return f"a GB 32100 code: {uscc.uscc_problem(found) or 'valid'}"
+
+
+def _one_of(values: tuple[str, ...] | list[str]) -> pa.Check:
+    allowed = list(values)
+    shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} known codes"
+    return _column_check(lambda c: c.is_in(allowed), f"one of {shown}")
+
+
+_INDUSTRY_PREFIXES = sorted(industries.valid_industry_codes())
+
+
+def _industry_valid(column: pl.Expr) -> pl.Expr:
+    prefix = pl.when(column.str.len_chars() == 1).then(column).otherwise(column.str.slice(0, 3))
+    return column.str.contains(industries.CODE_PATTERN.pattern) & prefix.is_in(
+        _INDUSTRY_PREFIXES
+    )
+
+
+def _industry_expected(found: str) -> str:
+    return industries.industry_problem(found) or "a GB/T 4754 code"
+
+
+def _date_range(today: dt.date) -> pa.Check:
+    return _column_check(
+        lambda c: c.is_between(EARLIEST_DATE, today),
+        f"a date between {EARLIEST_DATE} and today ({today})",
+    )
+
+
+USCC_CHECK = _column_check(_uscc_valid, "a GB 32100 code", _uscc_expected)
+NON_NEGATIVE = _column_check(lambda c: c >= 0, "a number ≥ 0")
+
+
+def _column_checks(table: Table, today: dt.date) -> dict[str, list[pa.Check]]:
+    """Per-column checks for each table, beyond types and required values."""
+    dates = {c.name: [_date_range(today)] for c in table.columns if c.kind is Kind.DATE}
+    common: dict[str, dict[str, list[pa.Check]]] = {
+        "enterprises": {
+            "uscc": [USCC_CHECK],
+            "region_code": [
+                _column_check(lambda c: c.is_in(list(division_names())), "a GB/T 2260 division code")
+            ],
+            "industry_code": [
+                _column_check(_industry_valid, "a GB/T 4754 code", _industry_expected)
+            ],
+            "enterprise_type": [_one_of(ENTERPRISE_TYPES)],
+            "status": [_one_of(ENTERPRISE_STATUSES)],
+            "registered_capital": [NON_NEGATIVE],
+            "domain_tags": [
+                _column_check(
+                    lambda c: c.list.eval(pl.element().is_in(list(DOMAINS))).list.all(),
+                    "tags from " + ", ".join(DOMAINS),
+                )
+            ],
+        },
+        "records": {
+            "uscc": [USCC_CHECK],
+            "record_type": [_one_of([rt.code for rt in RECORD_TYPES])],
+            "severity": [_one_of_int(SEVERITIES)],
+            "amount": [NON_NEGATIVE],
+            "domain": [_one_of(DOMAINS)],
+        },
+        "relations": {
+            "uscc": [USCC_CHECK],
+            "role": [_one_of(RELATION_ROLES)],
+            "party_kind": [_one_of(PARTY_KINDS)],
+            "share": [_column_check(lambda c: (c > 0) & (c <= 1), "a fraction 0 < share ≤ 1")],
+        },
+        "inspections": {
+            "uscc": [USCC_CHECK],
+            "result": [_one_of(INSPECTION_RESULTS)],
+        },
+    }
+    checks = common[table.name]
+    for name, date_checks in dates.items():
+        checks[name] = checks.get(name, []) + date_checks
+    return checks
+
+
+def _one_of_int(values: tuple[int, ...]) -> pa.Check:
+    return _column_check(lambda c: c.is_in(list(values)), "one of " + "/".join(map(str, values)))
+
+
+def _record_rules() -> list[Rule]:
+    types = pl.col("record_type")
+    outcome = pl.col("outcome")
+    known_type = types.is_in([rt.code for rt in RECORD_TYPES])
+    with_outcomes = [rt.code for rt in RECORD_TYPES if rt.outcomes]
+    pairs = [f"{rt.code}|{o}" for rt in RECORD_TYPES for o in rt.outcomes]
+    pair = pl.concat_str([types, outcome], separator="|")
+    outcome_ok = (
+        pl.when(types.is_in(with_outcomes))
+        .then(pair.is_in(pairs).fill_null(False))
+        .otherwise(outcome.is_null() | ~known_type)
+    )
+    needs_domain = [rt.code for rt in RECORD_TYPES if rt.needs_domain]
+    occurred = pl.col("occurred_on")
+
+    def after_occurred(field: str) -> pl.Expr:
+        return pl.col(field).is_null() | occurred.is_null() | (pl.col(field) >= occurred)
+
+    def only_for(field: str, allowed: tuple[str, ...]) -> pl.Expr:
+        return pl.col(field).is_null() | types.is_in(list(allowed)) | ~known_type
+
+    return [
+        Rule("collected_on", "on or after occurred_on", after_occurred("collected_on"),
+             ("occurred_on",)),
+        Rule("outcome", "the outcome list of its record_type (see data contract), or empty "
+             "for types without outcomes", outcome_ok, ("record_type",)),
+        Rule("domain", "a domain for this record_type", pl.col("domain").is_not_null()
+             | ~types.is_in(needs_domain), ("record_type",)),
+        Rule("removed_on", "empty: only list entries (" + ", ".join(record_types.LIST_TYPES)
+             + ") are removed", only_for("removed_on", record_types.LIST_TYPES),
+             ("record_type",)),
+        Rule("repaired_on", "empty: only " + ", ".join(record_types.REPAIRABLE_TYPES)
+             + " are repaired", only_for("repaired_on", record_types.REPAIRABLE_TYPES),
+             ("record_type",)),
+        Rule("removed_on", "on or after occurred_on", after_occurred("removed_on"),
+             ("occurred_on",)),
+        Rule("repaired_on", "on or after occurred_on", after_occurred("repaired_on"),
+             ("occurred_on",)),
+        Rule("revoked_on", "on or after occurred_on", after_occurred("revoked_on"),
+             ("occurred_on",)),
+    ]
+
+
+def _rules(table: Table) -> list[Rule]:
+    if table.name == "enterprises":
+        status, closed = pl.col("status"), pl.col("deregistered_on")
+        return [
+            Rule("deregistered_on", "a date when status is revoked or deregistered, "
+                 "empty when operating",
+                 (status == "operating") == closed.is_null() | ~status.is_in(ENTERPRISE_STATUSES),
+                 ("status",)),
+            Rule("deregistered_on", "on or after established_on",
+                 closed.is_null() | pl.col("established_on").is_null()
+                 | (closed >= pl.col("established_on")), ("established_on",)),
+        ]
+    if table.name == "records":
+        return _record_rules()
+    if table.name == "relations":
+        enterprise_party = pl.col("party_kind") == "enterprise"
+        party_is_uscc = _uscc_valid(pl.col("party_id"))
+        return [
+            Rule("ended_on", "on or after started_on",
+                 pl.col("ended_on").is_null() | (pl.col("ended_on") >= pl.col("started_on")),
+                 ("started_on",)),
+            Rule("party_id", "a GB 32100 code other than uscc when party_kind is enterprise",
+                 ~enterprise_party | (party_is_uscc & (pl.col("party_id") != pl.col("uscc"))),
+                 ("party_kind",)),
+            Rule("role", "shareholder when party_kind is enterprise",
+                 ~enterprise_party | (pl.col("role") == "shareholder"), ("party_kind",)),
+        ]
+    return []
+
+
+def _rule_check(rule: Rule) -> pa.Check:
+    def check(data: PolarsData) -> pl.LazyFrame:
+        return data.lazyframe.select(rule.passes.fill_null(True))
+
+    return pa.Check(check, error=f"{rule.field}: {rule.expected}")
+
+
+def schema_for(table: Table, today: dt.date) -> pa.DataFrameSchema:
+    """The pandera schema that checks a parsed batch of ``table``."""
+    checks = _column_checks(table, today)
+    columns = {
+        c.name: pa.Column(
+            None, nullable=not c.required, checks=checks.get(c.name, []), coerce=False
+        )
+        for c in table.columns
+    }
+    return pa.DataFrameSchema(
+        columns, checks=[_rule_check(r) for r in _rules(table)], name=table.name
+    )
+
+
+def _failures_to_rejects(
+    failures: pl.DataFrame, texts: pl.DataFrame, schema: pa.DataFrameSchema, table: Table
+) -> pl.DataFrame:
+    """Turn pandera's failure cases into (row, field, expected, found) rows."""
+    rules = {f"{r.field}: {r.expected}": r for r in _rules(table)}
+    explainers = {
+        (name, check.error): check.statistics.get("explain")
+        for name, column in schema.columns.items()
+        for check in column.checks
+    }
+    out = []
+    for case in failures.iter_rows(named=True):
+        row = int(case["index"])
+        if case["schema_context"] == "DataFrameSchema":
+            rule = rules[case["check"]]
+            field = rule.field
+            found = _found(texts, row, field)
+            extra = ", ".join(f"{f}={_found(texts, row, f)}" for f in rule.shown)
+            out.append((row, field, rule.expected, f"{found} ({extra})" if extra else found))
+            continue
+        field = case["column"]
+        found = _found(texts, row, field)
+        if case["check"] == "not_nullable":
+            expected = "a value (required)"
+        else:
+            explain = explainers.get((field, case["check"]))
+            expected = explain(found) if explain else case["check"]
+        out.append((row, field, expected, found))
+    return pl.DataFrame(out, schema=list(_empty_rejects().schema.items()), orient="row")
+
+
+def _found(texts: pl.DataFrame, row: int, field: str) -> str:
+    value = texts.get_column(field)[row]
+    return "" if value is None else str(value)
+
+
+def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None) -> Checked:
+    """Parse and check one batch; rows with any problem go to ``rejects``."""
+    table = TABLES[table] if isinstance(table, str) else table
+    today = today or dt.date.today()
+    parsed, texts, parse_rejects = parse(table, raw)
+    # Cells that failed to parse are null now; only check what parsed, so a bad date is
+    # reported once, as unparsable, not again as missing.
+    schema = schema_for(table, today)
+    try:
+        schema.validate(parsed, lazy=True)
+        check_rejects = _empty_rejects()
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        if parse_rejects.height:
+            unparsable = parse_rejects.select(
+                pl.col("row").cast(pl.Int32).alias("index"), pl.col("field").alias("column"),
+                pl.lit("not_nullable").alias("check"),
+            )
+            failures = failures.join(unparsable, on=["index", "column", "check"], how="anti")
+        check_rejects = _failures_to_rejects(failures, texts, schema, table)
+    rejects = pl.concat([parse_rejects, check_rejects]).sort("row", "field")
+    bad_rows = rejects.get_column("row").unique()
+    keep = ~pl.int_range(parsed.height, eager=True).is_in(bad_rows.implode())
+    return Checked(accepted=parsed.filter(keep), rejects=rejects)
