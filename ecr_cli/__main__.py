@@ -1,0 +1,5 @@
+"""Allow `python -m ecr_cli`."""
+
+from ecr_cli.main import app
+
+app()

@@ -1,0 +1,173 @@
+"""Ingest: counts reconcile, rejects are written, re-ingest is idempotent, fatal input stops."""
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from features.ingest import ingest
+from features.readers import InputError
+from features.store import Store
+from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS
+
+
+def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def _enterprise(uscc: str, **changes: str) -> dict[str, str]:
+    return {**VALID_ROWS["enterprises"], "uscc": uscc, **changes}
+
+
+def _record(record_id: str, **changes: str) -> dict[str, str]:
+    return {**VALID_ROWS["records"], "record_id": record_id, **changes}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "store")
+
+
+def test_counts_reconcile_and_rejects_name_file_row_field(tmp_path: Path, store: Store) -> None:
+    enterprises = _write_csv(tmp_path / "enterprises.csv", [
+        _enterprise(USCC_A), _enterprise(USCC_B),
+        _enterprise("91350200776049653B"),  # bad check character
+        _enterprise(USCC_B),  # duplicate key
+    ])
+    records = _write_csv(tmp_path / "records-2024.csv", [
+        _record("R1"), _record("R2", collected_on="2024-06-01"), _record("R3"),
+    ])
+    report = ingest([enterprises, records], store, rejects_path=tmp_path / "rej.csv",
+                    today=TODAY)
+    e, r = report.tables["enterprises"], report.tables["records"]
+    assert (e.rows, e.accepted, e.rejected, e.inserted, e.stored) == (4, 2, 2, 2, 2)
+    assert (r.rows, r.accepted, r.rejected, r.inserted, r.stored) == (3, 2, 1, 2, 2)
+    for f in report.files:
+        assert f.rows == f.accepted + f.rejected
+    rejects = pl.read_csv(tmp_path / "rej.csv").to_dicts()
+    assert {(Path(x["file"]).name, x["row"], x["field"]) for x in rejects} == {
+        ("enterprises.csv", 3, "uscc"),
+        ("enterprises.csv", 4, "uscc"),
+        ("records-2024.csv", 2, "collected_on"),
+    }
+    duplicate = next(x for x in rejects if x["row"] == 4)
+    assert duplicate["found"] == f"{USCC_B} (same key as {enterprises} row 2)"
+    assert report.published and report.version == "v000001"
+
+
+def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
+    path = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])
+    first = ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    stored = store.table_path("records").read_bytes()
+    second = ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    assert not second.published and second.version == first.version == store.version
+    assert second.tables["records"].unchanged == 2
+    assert second.tables["records"].inserted == second.tables["records"].updated == 0
+    assert store.table_path("records").read_bytes() == stored
+
+
+def test_a_later_export_of_a_record_replaces_it(tmp_path: Path, store: Store) -> None:
+    ingest([_write_csv(tmp_path / "records.csv", [_record("R1", removed_on="")])], store,
+           today=TODAY)
+    later = _write_csv(tmp_path / "records-later.csv",
+                       [_record("R1", removed_on="2025-03-01"), _record("R9")])
+    report = ingest([later], store, today=TODAY)
+    counts = report.tables["records"]
+    assert (counts.inserted, counts.updated, counts.unchanged, counts.stored) == (1, 1, 0, 2)
+    stored = pl.read_parquet(store.table_path("records")).filter(pl.col("record_id") == "R1")
+    assert str(stored.get_column("removed_on")[0]) == "2025-03-01"
+    assert report.version == "v000002"
+
+
+def test_formats_csv_jsonl_parquet_agree(tmp_path: Path) -> None:
+    rows = [_record("R1"), _record("R2", amount="12.5", severity="2",
+                                   record_type="administrative_penalty", removed_on="")]
+    csv_path = _write_csv(tmp_path / "records.csv", rows)
+    jsonl_path = tmp_path / "records.jsonl"
+    jsonl_path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
+    parquet_path = tmp_path / "records.parquet"
+    pl.DataFrame(rows).write_parquet(parquet_path)
+    stored = []
+    for path in (csv_path, jsonl_path, parquet_path):
+        store = Store(tmp_path / f"store-{path.suffix[1:]}")
+        report = ingest([path], store, today=TODAY)
+        assert report.tables["records"].inserted == 2
+        stored.append(pl.read_parquet(store.table_path("records")))
+    assert stored[0].equals(stored[1]) and stored[0].equals(stored[2])
+
+
+def test_malformed_csv_row_is_rejected_and_row_numbers_stay_right(tmp_path: Path,
+                                                                 store: Store) -> None:
+    path = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2"), _record("R3")])
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[2] += ",surplus"  # data row 2 has one field too many
+    lines[3] = lines[3].replace("2024-07-05", "2024-06-01")  # data row 3: bad collected_on
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    assert (report.files[0].rows, report.files[0].accepted, report.files[0].rejected) == (3, 1, 2)
+    rejects = pl.read_csv(tmp_path / "rej.csv")
+    assert rejects.select("row", "field").rows() == [(2, "(whole row)"), (3, "collected_on")]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("enterprises.csv", "uscc,name\n91350200776049653A,x\n",
+         "missing column(s) region_code, industry_code"),
+        ("records.csv", "record_id,uscc\n".encode() + "中文".encode("gbk"), "not UTF-8"),
+        ("records.parquet", b"PAR1 this is not parquet", "cannot read"),
+        ("budget.csv", "a,b\n1,2\n", "cannot tell which table it feeds"),
+        ("records.xlsx", "x", "unsupported file type '.xlsx'"),
+    ],
+)
+def test_fatal_input_raises_one_line_and_publishes_nothing(
+    tmp_path: Path, store: Store, name: str, content: str | bytes, message: str
+) -> None:
+    good = _write_csv(tmp_path / "inspections.csv", [VALID_ROWS["inspections"]])
+    bad = tmp_path / name
+    bad.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(InputError) as error:
+        ingest([good, bad], store, today=TODAY)
+    text = str(error.value)
+    assert message in text and str(bad) in text and "\n" not in text
+    assert store.version is None
+
+
+def test_cli_fatal_input_exits_nonzero_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "records.csv"
+    bad.write_bytes("record_id,uscc\n".encode() + "统一".encode("gbk") + b"\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "ecr_cli", "ingest", str(bad), "--store", str(tmp_path / "s")],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"error: {bad}: ")
+    assert not (tmp_path / "s" / "CURRENT").exists()
+
+
+def test_directory_input_skips_private_files(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    _write_csv(folder / "records.csv", [_record("R1")])
+    (folder / "_hidden_risk.csv").write_text("uscc,risk\nx,1\n")
+    report = ingest([folder], store, today=TODAY)
+    assert [f.path.name for f in report.files] == ["records.csv"]
+    assert report.orphans == {}
+
+
+def test_orphans_are_counted_not_dropped(tmp_path: Path, store: Store) -> None:
+    enterprises = _write_csv(tmp_path / "enterprises.csv", [_enterprise(USCC_A)])
+    records = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", uscc=USCC_B)])
+    report = ingest([enterprises, records], store, today=TODAY)
+    assert report.orphans["records"] == 1
+    assert report.tables["records"].stored == 2

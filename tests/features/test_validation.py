@@ -1,0 +1,140 @@
+"""Every rejection reason, with the message a user sees (field, expected, found)."""
+
+import polars as pl
+import pytest
+
+from features.validation import validate
+from tests.features.conftest import TODAY, VALID_ROWS
+
+
+def _check(table: str, **changes: str | None):
+    row = {**VALID_ROWS[table], **changes}
+    return validate(table, pl.DataFrame([row], schema=dict.fromkeys(row, pl.Utf8)), today=TODAY)
+
+
+@pytest.mark.parametrize("table", list(VALID_ROWS))
+def test_valid_rows_are_accepted_and_typed(table: str) -> None:
+    checked = _check(table)
+    assert checked.rejects.height == 0
+    assert checked.accepted.height == 1
+
+
+def test_types_are_parsed() -> None:
+    row = _check("enterprises").accepted.row(0, named=True)
+    assert row["registered_capital"] == 100.0
+    assert str(row["established_on"]) == "2015-03-01"
+    assert row["deregistered_on"] is None
+    assert row["domain_tags"] == ["food", "drug"]
+
+
+CASES = [
+    # table, changes, field, expected (substring), found
+    ("enterprises", {"uscc": "91350200776049653B"}, "uscc",
+     "a GB 32100 code: check character 'A', found 'B'", "91350200776049653B"),
+    ("enterprises", {"uscc": "9135020077604965"}, "uscc",
+     "a GB 32100 code: 18 characters, found 16", "9135020077604965"),
+    ("enterprises", {"name": "  "}, "name", "a value (required)", "  "),
+    ("enterprises", {"region_code": "999999"}, "region_code", "a GB/T 2260 division code",
+     "999999"),
+    ("enterprises", {"industry_code": "C70"}, "industry_code",
+     "a division of section C (13-43)", "C70"),
+    ("enterprises", {"enterprise_type": "llc"}, "enterprise_type", "one of limited_liability",
+     "llc"),
+    ("enterprises", {"registered_capital": "-5"}, "registered_capital", "a number ≥ 0", "-5"),
+    ("enterprises", {"registered_capital": "lots"}, "registered_capital", "a number", "lots"),
+    ("enterprises", {"established_on": "2023-02-30"}, "established_on", "a date YYYY-MM-DD",
+     "2023-02-30"),
+    ("enterprises", {"established_on": "2030-01-01"}, "established_on",
+     "a date between 1900-01-01 and today (2026-11-22)", "2030-01-01"),
+    ("enterprises", {"status": "closed"}, "status", "one of operating, revoked, deregistered",
+     "closed"),
+    ("enterprises", {"status": "deregistered"}, "deregistered_on",
+     "a date when status is revoked or deregistered, empty when operating",
+     " (status=deregistered)"),
+    ("enterprises", {"status": "deregistered", "deregistered_on": "2010-01-01"},
+     "deregistered_on", "on or after established_on", "2010-01-01 (established_on=2015-03-01)"),
+    ("enterprises", {"domain_tags": "food;weapons"}, "domain_tags", "tags from food, drug",
+     "food;weapons"),
+    ("records", {"record_id": ""}, "record_id", "a value (required)", ""),
+    ("records", {"record_type": "parking_ticket"}, "record_type", "one of administrative_penalty",
+     "parking_ticket"),
+    ("records", {"collected_on": "2024-06-30"}, "collected_on", "on or after occurred_on",
+     "2024-06-30 (occurred_on=2024-07-01)"),
+    ("records", {"severity": "7"}, "severity", "one of 1/2/3", "7"),
+    ("records", {"severity": "2.5"}, "severity", "a whole number", "2.5"),
+    ("records", {"amount": "-1"}, "amount", "a number ≥ 0", "-1"),
+    ("records", {"amount": "inf"}, "amount", "a number", "inf"),
+    ("records", {"outcome": "kept"}, "outcome", "the outcome list of its record_type",
+     "kept (record_type=abnormal_operation)"),
+    ("records", {"record_type": "spot_check", "removed_on": ""}, "outcome",
+     "the outcome list of its record_type", " (record_type=spot_check)"),
+    ("records", {"record_type": "spot_check", "outcome": "passed", "removed_on": ""}, "outcome",
+     "the outcome list of its record_type", "passed (record_type=spot_check)"),
+    ("records", {"record_type": "domain_risk_grade", "outcome": "B", "removed_on": ""},
+     "domain", "a domain for this record_type", " (record_type=domain_risk_grade)"),
+    ("records", {"domain": "weapons"}, "domain", "one of food, drug", "weapons"),
+    ("records", {"record_type": "honour"}, "removed_on", "empty: only list entries",
+     "2025-01-02 (record_type=honour)"),
+    ("records", {"record_type": "honour", "removed_on": "", "repaired_on": "2025-01-01"},
+     "repaired_on", "empty: only administrative_penalty", "2025-01-01 (record_type=honour)"),
+    ("records", {"removed_on": "2024-01-01"}, "removed_on", "on or after occurred_on",
+     "2024-01-01 (occurred_on=2024-07-01)"),
+    ("records", {"revoked_on": "2020-01-01"}, "revoked_on", "on or after occurred_on",
+     "2020-01-01 (occurred_on=2024-07-01)"),
+    ("relations", {"role": "owner"}, "role", "one of legal_representative", "owner"),
+    ("relations", {"party_kind": "robot"}, "party_kind", "one of person, enterprise", "robot"),
+    ("relations", {"party_id": "P123"}, "party_id",
+     "a GB 32100 code other than uscc when party_kind is enterprise", "P123 (party_kind="),
+    ("relations", {"role": "executive"}, "role", "shareholder when party_kind is enterprise",
+     "executive (party_kind=enterprise)"),
+    ("relations", {"share": "1.5"}, "share", "a fraction 0 < share ≤ 1", "1.5"),
+    ("relations", {"ended_on": "2014-01-01"}, "ended_on", "on or after started_on",
+     "2014-01-01 (started_on=2015-03-01)"),
+    ("inspections", {"items": " ; "}, "items", "a value (required)", " ; "),
+    ("inspections", {"result": "ok"}, "result", "one of no_problem", "ok"),
+    ("inspections", {"inspected_on": "10/07/2024"}, "inspected_on", "a date YYYY-MM-DD",
+     "10/07/2024"),
+]
+
+
+@pytest.mark.parametrize(("table", "changes", "field", "expected", "found"), CASES)
+def test_each_rejection_reason(table, changes, field, expected, found) -> None:
+    checked = _check(table, **changes)
+    assert checked.accepted.height == 0
+    problems = checked.rejects.filter(pl.col("field") == field).to_dicts()
+    assert problems, f"no rejection on {field}: {checked.rejects.to_dicts()}"
+    assert any(expected in p["expected"] and p["found"].startswith(found) for p in problems), (
+        problems
+    )
+    assert all(p["row"] == 0 for p in checked.rejects.to_dicts())
+
+
+def test_an_unparsable_cell_is_reported_once() -> None:
+    checked = _check("records", occurred_on="yesterday")
+    assert checked.rejects.select("field", "expected").rows() == [
+        ("occurred_on", "a date YYYY-MM-DD")
+    ]
+
+
+def test_typed_parquet_like_columns_are_accepted() -> None:
+    frame = pl.DataFrame([VALID_ROWS["enterprises"]]).with_columns(
+        pl.col("established_on").str.to_date(),
+        pl.col("registered_capital").cast(pl.Float64),
+        pl.col("domain_tags").str.split(";"),
+        pl.col("deregistered_on").replace("", None).str.to_date(),
+    )
+    checked = validate("enterprises", frame, today=TODAY)
+    assert checked.rejects.height == 0
+
+
+def test_json_array_lists_are_accepted() -> None:
+    checked = _check("inspections", items='["food_safety", "licence_display"]')
+    assert checked.accepted.get_column("items").to_list() == [["food_safety", "licence_display"]]
+
+
+def test_good_rows_survive_beside_bad_ones() -> None:
+    rows = [VALID_ROWS["records"], {**VALID_ROWS["records"], "record_id": "R2", "uscc": "X"}]
+    frame = pl.DataFrame(rows, schema=dict.fromkeys(rows[0], pl.Utf8))
+    checked = validate("records", frame, today=TODAY)
+    assert checked.accepted.get_column("record_id").to_list() == ["R1"]
+    assert checked.rejects.get_column("row").unique().to_list() == [1]
