@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from features.cli import contract_command, ingest_command, synth_command
+from features.cli import contract_command, ingest_command, summary_command, synth_command
 
 app = typer.Typer(
     name="ecr",
@@ -15,4 +15,5 @@ app = typer.Typer(
 )
 app.command("synth")(synth_command)
 app.command("ingest")(ingest_command)
+app.command("summary")(summary_command)
 app.command("contract")(contract_command)

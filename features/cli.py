@@ -1,10 +1,11 @@
-"""Command-line commands of the features package: synth, ingest, contract."""
+"""Command-line commands of the features package: synth, ingest, summary, contract."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
@@ -100,3 +101,33 @@ def print_report(report: IngestReport) -> None:
 def contract_command() -> None:
     """Print the data contract as Markdown (the source of docs/data-contract.md)."""
     typer.echo(render(), nl=False)
+
+
+def summary_command(store: StoreOption = DEFAULT_STORE) -> None:
+    """Summarise the store: tables, enterprises by status and prefecture, records by type."""
+    from features.summary import LATE_WORKING_DAYS, summarise
+
+    summary = summarise(Store(store))
+    if summary.version is None:
+        errors.print(f"error: {store}: empty store; run `ecr ingest` first", markup=False)
+        raise typer.Exit(code=2)
+    period = f", records {summary.period[0]} … {summary.period[1]}" if summary.period else ""
+    console.print(f"[bold]Store {store} at version {summary.version}[/bold]{period}")
+    console.print(", ".join(f"{n}: {rows:,}" for n, rows in summary.table_rows.items()))
+    _print_frame(summary.enterprises_by_status, "Enterprises by status")
+    _print_frame(summary.enterprises_by_prefecture, "Enterprises by prefecture")
+    if summary.records_by_type.height:
+        shown = summary.records_by_type.with_columns(
+            (pl.col(f"late_over_{d}wd") * 100).round(1).alias(f"% over {d} working days")
+            for d in LATE_WORKING_DAYS
+        ).drop(f"late_over_{d}wd" for d in LATE_WORKING_DAYS)
+        _print_frame(shown, "Records by type and collection delay")
+
+
+def _print_frame(frame: pl.DataFrame, title: str) -> None:
+    table = RichTable(title=title)
+    for name, dtype in frame.schema.items():
+        table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+    for row in frame.iter_rows():
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+    console.print(table)

@@ -89,18 +89,30 @@ ENTERPRISES = Table(
     "enterprises",
     "One row per market entity (企业). Natural key: uscc.",
     (
-        Column("uscc", Kind.TEXT, True, "统一社会信用代码, GB 32100 (alphabet and check characters)"),
+        Column(
+            "uscc", Kind.TEXT, True, "统一社会信用代码, GB 32100 (alphabet and check characters)"
+        ),
         Column("name", Kind.TEXT, True, "Registered name (企业名称)"),
         Column("region_code", Kind.TEXT, True, "Registering division, GB/T 2260 6-digit code"),
-        Column("industry_code", Kind.TEXT, True, "GB/T 4754-2017 section letter + division, e.g. C13"),
+        Column(
+            "industry_code", Kind.TEXT, True, "GB/T 4754-2017 section letter + division, e.g. C13"
+        ),
         Column("enterprise_type", Kind.TEXT, True, "One of: " + ", ".join(ENTERPRISE_TYPES)),
         Column("registered_capital", Kind.DECIMAL, False, "注册资本 in 10,000 CNY (万元), ≥ 0"),
         Column("established_on", Kind.DATE, True, "成立日期, not in the future"),
         Column("status", Kind.TEXT, True, "One of: " + ", ".join(ENTERPRISE_STATUSES)),
-        Column("deregistered_on", Kind.DATE, False,
-               "注销/吊销日期; required unless status is operating, ≥ established_on"),
-        Column("domain_tags", Kind.TEXT_LIST, False,
-               "Professional supervision domains (';'-separated in CSV): " + ", ".join(DOMAINS)),
+        Column(
+            "deregistered_on",
+            Kind.DATE,
+            False,
+            "注销/吊销日期; required unless status is operating, ≥ established_on",
+        ),
+        Column(
+            "domain_tags",
+            Kind.TEXT_LIST,
+            False,
+            "Professional supervision domains (';'-separated in CSV): " + ", ".join(DOMAINS),
+        ),
     ),
     ("uscc",),
 )
@@ -113,22 +125,49 @@ RECORDS = Table(
         Column("uscc", Kind.TEXT, True, "The enterprise, GB 32100"),
         Column("record_type", Kind.TEXT, True, "One of: " + _RECORD_TYPE_LIST),
         Column("occurred_on", Kind.DATE, True, "Date the record was formed (decision, entry…)"),
-        Column("collected_on", Kind.DATE, True,
-               "Date it reached the platform (归集); ≥ occurred_on, not in the future"),
+        Column(
+            "collected_on",
+            Kind.DATE,
+            True,
+            "Date it reached the platform (归集); ≥ occurred_on, not in the future",
+        ),
         Column("department", Kind.TEXT, True, "Issuing department"),
-        Column("severity", Kind.INTEGER, False,
-               "1 轻微 minor, 2 一般 general, 3 严重 serious (values " +
-               "/".join(map(str, SEVERITIES)) + ")"),
+        Column(
+            "severity",
+            Kind.INTEGER,
+            False,
+            "1 轻微 minor, 2 一般 general, 3 严重 serious (values "
+            + "/".join(map(str, SEVERITIES))
+            + ")",
+        ),
         Column("amount", Kind.DECIMAL, False, "Amount in CNY (fine, levy, pledge, debt…), ≥ 0"),
-        Column("outcome", Kind.TEXT, False,
-               "Required for types with outcomes, from that type's list (see below)"),
-        Column("domain", Kind.TEXT, False,
-               "Supervision domain, required for product_quality_sampling and domain_risk_grade"),
-        Column("removed_on", Kind.DATE, False, "List removal (移出); list types only, ≥ occurred_on"),
-        Column("repaired_on", Kind.DATE, False,
-               "Credit repair (信用修复); repairable types only, ≥ occurred_on"),
-        Column("revoked_on", Kind.DATE, False,
-               "Record revoked or corrected after dispute (异议); never counts afterwards"),
+        Column(
+            "outcome",
+            Kind.TEXT,
+            False,
+            "Required for types with outcomes, from that type's list (see below)",
+        ),
+        Column(
+            "domain",
+            Kind.TEXT,
+            False,
+            "Supervision domain, required for product_quality_sampling and domain_risk_grade",
+        ),
+        Column(
+            "removed_on", Kind.DATE, False, "List removal (移出); list types only, ≥ occurred_on"
+        ),
+        Column(
+            "repaired_on",
+            Kind.DATE,
+            False,
+            "Credit repair (信用修复); repairable types only, ≥ occurred_on",
+        ),
+        Column(
+            "revoked_on",
+            Kind.DATE,
+            False,
+            "Record revoked or corrected after dispute (异议); never counts afterwards",
+        ),
         Column("details", Kind.TEXT, False, "Free-form details (JSON text recommended)"),
     ),
     ("record_id",),
@@ -141,10 +180,18 @@ RELATIONS = Table(
     (
         Column("uscc", Kind.TEXT, True, "The enterprise, GB 32100"),
         Column("role", Kind.TEXT, True, "One of: " + ", ".join(RELATION_ROLES)),
-        Column("party_kind", Kind.TEXT, True,
-               "person, or enterprise (an investing enterprise, role shareholder only)"),
-        Column("party_id", Kind.TEXT, True,
-               "Pseudonymous person id; for party_kind enterprise the investor's USCC"),
+        Column(
+            "party_kind",
+            Kind.TEXT,
+            True,
+            "person, or enterprise (an investing enterprise, role shareholder only)",
+        ),
+        Column(
+            "party_id",
+            Kind.TEXT,
+            True,
+            "Pseudonymous person id; for party_kind enterprise the investor's USCC",
+        ),
         Column("share", Kind.DECIMAL, False, "Shareholding fraction, 0 < share ≤ 1"),
         Column("started_on", Kind.DATE, True, "Role began"),
         Column("ended_on", Kind.DATE, False, "Role ended, ≥ started_on"),
@@ -154,8 +201,7 @@ RELATIONS = Table(
 
 INSPECTIONS = Table(
     "inspections",
-    "Spot-check targets of the 双随机、一公开 draws and their results. "
-    "Natural key: draw_id, uscc.",
+    "Spot-check targets of the 双随机、一公开 draws and their results. Natural key: draw_id, uscc.",
     (
         Column("draw_id", Kind.TEXT, True, "Identifier of the draw (抽查任务)"),
         Column("uscc", Kind.TEXT, True, "The inspected enterprise, GB 32100"),

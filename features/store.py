@@ -82,7 +82,9 @@ class Store:
         number = int(self.version[1:]) + 1 if self.version else 1
         name = f"v{number:06d}"
         staging = self.root / f".{name}.tmp"
+        # Leftovers of a writer that died before publishing: never visible to readers.
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(self.root / name, ignore_errors=True)
         staging.mkdir()
         for table in TABLES:
             if table in new_files:

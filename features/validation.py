@@ -107,8 +107,8 @@ def _parse_column(series: pl.Series, kind: Kind) -> pl.Series:
                 pl.Date, "%Y-%m-%d", strict=False
             )
     elif kind is Kind.DECIMAL:
-        text_or_number = pl.col("v") if dtype.is_numeric() else _blank_to_null(
-            pl.col("v").cast(pl.Utf8)
+        text_or_number = (
+            pl.col("v") if dtype.is_numeric() else _blank_to_null(pl.col("v").cast(pl.Utf8))
         )
         number = text_or_number.cast(pl.Float64, strict=False)
         expr = pl.when(number.is_finite()).then(number).otherwise(None)
@@ -193,9 +193,7 @@ _INDUSTRY_PREFIXES = sorted(industries.valid_industry_codes())
 
 def _industry_valid(column: pl.Expr) -> pl.Expr:
     prefix = pl.when(column.str.len_chars() == 1).then(column).otherwise(column.str.slice(0, 3))
-    return column.str.contains(industries.CODE_PATTERN.pattern) & prefix.is_in(
-        _INDUSTRY_PREFIXES
-    )
+    return column.str.contains(industries.CODE_PATTERN.pattern) & prefix.is_in(_INDUSTRY_PREFIXES)
 
 
 def _industry_expected(found: str) -> str:
@@ -220,7 +218,9 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pa.Check]]:
         "enterprises": {
             "uscc": [USCC_CHECK],
             "region_code": [
-                _column_check(lambda c: c.is_in(list(division_names())), "a GB/T 2260 division code")
+                _column_check(
+                    lambda c: c.is_in(list(division_names())), "a GB/T 2260 division code"
+                )
             ],
             "industry_code": [
                 _column_check(_industry_valid, "a GB/T 4754 code", _industry_expected)
@@ -285,24 +285,49 @@ def _record_rules() -> list[Rule]:
         return pl.col(field).is_null() | types.is_in(list(allowed)) | ~known_type
 
     return [
-        Rule("collected_on", "on or after occurred_on", after_occurred("collected_on"),
-             ("occurred_on",)),
-        Rule("outcome", "the outcome list of its record_type (see data contract), or empty "
-             "for types without outcomes", outcome_ok, ("record_type",)),
-        Rule("domain", "a domain for this record_type", pl.col("domain").is_not_null()
-             | ~types.is_in(needs_domain), ("record_type",)),
-        Rule("removed_on", "empty: only list entries (" + ", ".join(record_types.LIST_TYPES)
-             + ") are removed", only_for("removed_on", record_types.LIST_TYPES),
-             ("record_type",)),
-        Rule("repaired_on", "empty: only " + ", ".join(record_types.REPAIRABLE_TYPES)
-             + " are repaired", only_for("repaired_on", record_types.REPAIRABLE_TYPES),
-             ("record_type",)),
-        Rule("removed_on", "on or after occurred_on", after_occurred("removed_on"),
-             ("occurred_on",)),
-        Rule("repaired_on", "on or after occurred_on", after_occurred("repaired_on"),
-             ("occurred_on",)),
-        Rule("revoked_on", "on or after occurred_on", after_occurred("revoked_on"),
-             ("occurred_on",)),
+        Rule(
+            "collected_on",
+            "on or after occurred_on",
+            after_occurred("collected_on"),
+            ("occurred_on",),
+        ),
+        Rule(
+            "outcome",
+            "the outcome list of its record_type (see data contract), or empty "
+            "for types without outcomes",
+            outcome_ok,
+            ("record_type",),
+        ),
+        Rule(
+            "domain",
+            "a domain for this record_type",
+            pl.col("domain").is_not_null() | ~types.is_in(needs_domain),
+            ("record_type",),
+        ),
+        Rule(
+            "removed_on",
+            "empty: only list entries (" + ", ".join(record_types.LIST_TYPES) + ") are removed",
+            only_for("removed_on", record_types.LIST_TYPES),
+            ("record_type",),
+        ),
+        Rule(
+            "repaired_on",
+            "empty: only " + ", ".join(record_types.REPAIRABLE_TYPES) + " are repaired",
+            only_for("repaired_on", record_types.REPAIRABLE_TYPES),
+            ("record_type",),
+        ),
+        Rule(
+            "removed_on", "on or after occurred_on", after_occurred("removed_on"), ("occurred_on",)
+        ),
+        Rule(
+            "repaired_on",
+            "on or after occurred_on",
+            after_occurred("repaired_on"),
+            ("occurred_on",),
+        ),
+        Rule(
+            "revoked_on", "on or after occurred_on", after_occurred("revoked_on"), ("occurred_on",)
+        ),
     ]
 
 
@@ -310,13 +335,20 @@ def _rules(table: Table) -> list[Rule]:
     if table.name == "enterprises":
         status, closed = pl.col("status"), pl.col("deregistered_on")
         return [
-            Rule("deregistered_on", "a date when status is revoked or deregistered, "
-                 "empty when operating",
-                 (status == "operating") == closed.is_null() | ~status.is_in(ENTERPRISE_STATUSES),
-                 ("status",)),
-            Rule("deregistered_on", "on or after established_on",
-                 closed.is_null() | pl.col("established_on").is_null()
-                 | (closed >= pl.col("established_on")), ("established_on",)),
+            Rule(
+                "deregistered_on",
+                "a date when status is revoked or deregistered, empty when operating",
+                (status == "operating") == closed.is_null() | ~status.is_in(ENTERPRISE_STATUSES),
+                ("status",),
+            ),
+            Rule(
+                "deregistered_on",
+                "on or after established_on",
+                closed.is_null()
+                | pl.col("established_on").is_null()
+                | (closed >= pl.col("established_on")),
+                ("established_on",),
+            ),
         ]
     if table.name == "records":
         return _record_rules()
@@ -324,14 +356,24 @@ def _rules(table: Table) -> list[Rule]:
         enterprise_party = pl.col("party_kind") == "enterprise"
         party_is_uscc = _uscc_valid(pl.col("party_id"))
         return [
-            Rule("ended_on", "on or after started_on",
-                 pl.col("ended_on").is_null() | (pl.col("ended_on") >= pl.col("started_on")),
-                 ("started_on",)),
-            Rule("party_id", "a GB 32100 code other than uscc when party_kind is enterprise",
-                 ~enterprise_party | (party_is_uscc & (pl.col("party_id") != pl.col("uscc"))),
-                 ("party_kind",)),
-            Rule("role", "shareholder when party_kind is enterprise",
-                 ~enterprise_party | (pl.col("role") == "shareholder"), ("party_kind",)),
+            Rule(
+                "ended_on",
+                "on or after started_on",
+                pl.col("ended_on").is_null() | (pl.col("ended_on") >= pl.col("started_on")),
+                ("started_on",),
+            ),
+            Rule(
+                "party_id",
+                "a GB 32100 code other than uscc when party_kind is enterprise",
+                ~enterprise_party | (party_is_uscc & (pl.col("party_id") != pl.col("uscc"))),
+                ("party_kind",),
+            ),
+            Rule(
+                "role",
+                "shareholder when party_kind is enterprise",
+                ~enterprise_party | (pl.col("role") == "shareholder"),
+                ("party_kind",),
+            ),
         ]
     return []
 
@@ -408,7 +450,8 @@ def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None
         failures = errors.failure_cases
         if parse_rejects.height:
             unparsable = parse_rejects.select(
-                pl.col("row").cast(pl.Int32).alias("index"), pl.col("field").alias("column"),
+                pl.col("row").cast(pl.Int32).alias("index"),
+                pl.col("field").alias("column"),
                 pl.lit("not_nullable").alias("check"),
             )
             failures = failures.join(unparsable, on=["index", "column", "check"], how="anti")

@@ -38,7 +38,13 @@ SECTIONS: tuple[Section, ...] = (
     Section("P", "教育", "Education", 83, 83),
     Section("Q", "卫生和社会工作", "Health and social work", 84, 85),
     Section("R", "文化、体育和娱乐业", "Culture, sports and entertainment", 86, 90),
-    Section("S", "公共管理、社会保障和社会组织", "Public administration and social organisations", 91, 97),
+    Section(
+        "S",
+        "公共管理、社会保障和社会组织",
+        "Public administration and social organisations",
+        91,
+        97,
+    ),
     Section("T", "国际组织", "International organisations", 98, 98),
 )
 BY_LETTER = {s.letter: s for s in SECTIONS}

@@ -35,9 +35,7 @@ for _i in range(26):
 def check_character(first17: str) -> str:
     """Return the GB 32100 check character for the first 17 characters of a code."""
     if len(first17) != LENGTH - 1 or any(ch not in _VALUE for ch in first17):
-        raise ValueError(
-            f"expected 17 characters from {ALPHABET!r}, found {first17!r}"
-        )
+        raise ValueError(f"expected 17 characters from {ALPHABET!r}, found {first17!r}")
     total = sum(_VALUE[ch] * w for ch, w in zip(first17, WEIGHTS, strict=True))
     return ALPHABET[(31 - total % 31) % 31]
 
@@ -90,7 +88,9 @@ def check_codes(codes: pa.Array | pa.ChunkedArray | np.ndarray | list) -> np.nda
     if positions.size == 0:
         return valid
     fixed = pc.take(arr, pa.array(positions))
-    offsets = np.frombuffer(fixed.buffers()[1], np.int64)[fixed.offset : fixed.offset + len(fixed) + 1]
+    offsets = np.frombuffer(fixed.buffers()[1], np.int64)[
+        fixed.offset : fixed.offset + len(fixed) + 1
+    ]
     data = np.frombuffer(fixed.buffers()[2], np.uint8)
     matrix = data[offsets[0] : offsets[-1]].reshape(-1, LENGTH)
     values = _BYTE_VALUE[matrix]

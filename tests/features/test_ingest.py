@@ -122,7 +122,7 @@ def test_malformed_csv_row_is_rejected_and_row_numbers_stay_right(tmp_path: Path
     [
         ("enterprises.csv", "uscc,name\n91350200776049653A,x\n",
          "missing column(s) region_code, industry_code"),
-        ("records.csv", "record_id,uscc\n".encode() + "中文".encode("gbk"), "not UTF-8"),
+        ("records.csv", b"record_id,uscc\n" + "中文".encode("gbk"), "not UTF-8"),
         ("records.parquet", b"PAR1 this is not parquet", "cannot read"),
         ("budget.csv", "a,b\n1,2\n", "cannot tell which table it feeds"),
         ("records.xlsx", "x", "unsupported file type '.xlsx'"),
@@ -143,7 +143,7 @@ def test_fatal_input_raises_one_line_and_publishes_nothing(
 
 def test_cli_fatal_input_exits_nonzero_with_one_line(tmp_path: Path) -> None:
     bad = tmp_path / "records.csv"
-    bad.write_bytes("record_id,uscc\n".encode() + "统一".encode("gbk") + b"\n")
+    bad.write_bytes(b"record_id,uscc\n" + "统一".encode("gbk") + b"\n")
     result = subprocess.run(
         [sys.executable, "-m", "ecr_cli", "ingest", str(bad), "--store", str(tmp_path / "s")],
         capture_output=True, text=True, check=False,
