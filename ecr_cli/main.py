@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from features.cli import contract_command, ingest_command, summary_command, synth_command
+from features.feature_commands import features_command, training_set_command
 
 app = typer.Typer(
     name="ecr",
@@ -17,3 +18,5 @@ app.command("synth")(synth_command)
 app.command("ingest")(ingest_command)
 app.command("summary")(summary_command)
 app.command("contract")(contract_command)
+app.command("features")(features_command)
+app.command("training-set")(training_set_command)

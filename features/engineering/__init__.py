@@ -1,0 +1,5 @@
+"""Point-in-time feature definitions as Ibis expressions: one definition, any engine."""
+
+from features.engineering.build import feature_table
+
+__all__ = ["feature_table"]

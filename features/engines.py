@@ -1,0 +1,63 @@
+"""Run the Ibis feature definitions on an engine: DuckDB (default) or an existing Spark.
+
+The definitions in `features.engineering` use built-in operations only, so the same
+expressions compile to DuckDB SQL on one machine and to Spark SQL on a cluster.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from features.contract import TABLES
+from features.engineering import feature_table
+from features.store import Store
+
+DUCKDB_SETTINGS = {"memory_limit": "3GB", "preserve_insertion_order": "false"}
+
+
+def duckdb_backend(threads: int | None = None) -> Any:
+    """An in-memory DuckDB backend with the project's memory settings."""
+    connection = ibis.duckdb.connect(**DUCKDB_SETTINGS)
+    if threads:
+        connection.raw_sql(f"SET threads = {int(threads)}")
+    return connection
+
+
+def spark_backend(session: Any) -> Any:
+    """Wrap an existing ``pyspark.sql.SparkSession``."""
+    return ibis.pyspark.connect(session)
+
+
+def load_tables(backend: Any, store: Store) -> dict[str, ir.Table]:
+    """The store's published tables on ``backend``; a table with no rows yet is empty."""
+    tables = {}
+    for name, table in TABLES.items():
+        path = store.table_path(name)
+        if path is None:
+            tables[name] = backend.create_table(
+                f"empty_{name}", pa.table({c: [] for c in table.column_names},
+                                          schema=table.arrow_schema()), overwrite=True
+            )
+        else:
+            tables[name] = backend.read_parquet(str(path), table_name=name)
+    return tables
+
+
+def compute_features(
+    store: Store | Path, as_of: dt.date, backend: Any | None = None
+) -> pa.Table:
+    """The feature table at ``as_of`` as Arrow, sorted by uscc."""
+    store = store if isinstance(store, Store) else Store(store)
+    backend = backend or duckdb_backend()
+    tables = load_tables(backend, store)
+    expression = feature_table(
+        tables["enterprises"], tables["records"], tables["relations"], tables["inspections"],
+        as_of,
+    )
+    return expression.order_by("uscc").to_pyarrow()

@@ -1,0 +1,100 @@
+"""The label: does an adverse outcome happen in the months after the as-of date?
+
+An outcome is a record type, optionally narrowed to one outcome value
+(``spot_check:problem_found``). It counts when it occurred in (as_of, as_of + horizon] and was
+never revoked: labels are built with hindsight, and a record withdrawn after a dispute (异议)
+was not an adverse outcome.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from features.engineering.pit import AsOf
+from features.reference.record_types import BY_CODE
+
+HORIZON_MONTHS = 12
+COLLECTION_GRACE_DAYS = 28
+"""20 working days, the longest collection deadline in the seeds: a window is only complete
+when records formed at its end have had time to arrive."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record_type: str
+    outcome: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> Outcome:
+        """``administrative_penalty`` or ``spot_check:problem_found``; errors name the problem."""
+        record_type, _, value = text.partition(":")
+        if record_type not in BY_CODE:
+            raise ValueError(
+                f"outcome {text!r}: expected a record type ({', '.join(BY_CODE)}), "
+                f"found {record_type!r}"
+            )
+        allowed = BY_CODE[record_type].outcomes
+        if value and value not in allowed:
+            raise ValueError(
+                f"outcome {text!r}: expected one of {', '.join(allowed) or 'no outcome'} "
+                f"after ':', found {value!r}"
+            )
+        return cls(record_type, value or None)
+
+    def __str__(self) -> str:
+        return f"{self.record_type}:{self.outcome}" if self.outcome else self.record_type
+
+
+DEFAULT_OUTCOMES = (
+    Outcome("administrative_penalty"),
+    Outcome("abnormal_operation"),
+    Outcome("serious_dishonesty"),
+    Outcome("dishonest_debtor"),
+    Outcome("spot_check", "problem_found"),
+)
+
+
+def outcome_window(as_of: dt.date, horizon_months: int = HORIZON_MONTHS) -> tuple[dt.date, dt.date]:
+    """(exclusive start, inclusive end) of the outcome window."""
+    return as_of, AsOf(as_of).months_ahead(horizon_months)
+
+
+def window_complete(as_of: dt.date, data_end: dt.date, horizon_months: int = HORIZON_MONTHS,
+                    grace_days: int = COLLECTION_GRACE_DAYS) -> bool:
+    """True when every outcome of the window has had time to be collected by ``data_end``."""
+    _, end = outcome_window(as_of, horizon_months)
+    return end + dt.timedelta(days=grace_days) <= data_end
+
+
+def label_table(
+    records: ir.Table,
+    as_of: dt.date,
+    outcomes: tuple[Outcome, ...] = DEFAULT_OUTCOMES,
+    horizon_months: int = HORIZON_MONTHS,
+) -> ir.Table:
+    """uscc → adverse (1 when any outcome happened in the window) and the first such date."""
+    start, end = outcome_window(as_of, horizon_months)
+    matches = ibis.or_(*[
+        (records.record_type == o.record_type)
+        & ((records.outcome == o.outcome) if o.outcome else ibis.literal(True))
+        for o in outcomes
+    ])
+    adverse = records.filter(
+        records.occurred_on > start, records.occurred_on <= end, records.revoked_on.isnull(),
+        matches,
+    )
+    return adverse.group_by("uscc").aggregate(first_adverse_on=adverse.occurred_on.min())
+
+
+def attach_label(features: ir.Table, labels: ir.Table) -> ir.Table:
+    """Features with ``adverse`` (0/1) and ``first_adverse_on`` (null when none)."""
+    joined = features.left_join(labels, "uscc")
+    return joined.select(
+        *[features[c] for c in features.columns],
+        adverse=joined.first_adverse_on.notnull().cast("int8"),
+        first_adverse_on=joined.first_adverse_on,
+    )
