@@ -1,0 +1,160 @@
+"""Benchmark: point-in-time features for one as-of date on a synthetic province.
+
+Target (issue 3): 1,000,000 enterprises (~30 M records) in ≤ 20 s wall and ≤ 4 GiB peak on
+the 2-core machine. The baseline, measured in the same run, is a straightforward pandas
+groupby computing the same features (bench/pandas_baseline.py); the two outputs are compared
+value by value.
+
+    .venv/bin/python bench/features.py                      # 1,000,000 × 48 months
+    .venv/bin/python bench/features.py --enterprises 100000 --months 48
+
+The province and its store are cached under --work, so reruns measure only the features.
+Each engine runs in its own child process so peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib.util
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+# Python puts this script's folder first on sys.path, where this file would shadow the
+# `features` package it measures.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+
+
+def _baseline_module():
+    spec = importlib.util.spec_from_file_location("pandas_baseline", BENCH / "pandas_baseline.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+
+
+def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
+    """Compute features with one engine; print seconds and peak memory as JSON."""
+    from features.store import Store
+
+    store = Store(store_dir)
+    started = time.perf_counter()
+    if engine == "duckdb":
+        from features.engines import compute_features
+
+        table = compute_features(store, as_of)
+        rows = table.num_rows
+        seconds = time.perf_counter() - started
+        pl.from_arrow(table).write_parquet(out)
+    else:
+        frame = _baseline_module().pandas_features(store, as_of)
+        rows = len(frame)
+        seconds = time.perf_counter() - started
+        frame.to_parquet(out)
+    print(json.dumps({"seconds": seconds, "peak_gib": _peak_rss_gib(), "rows": rows}))
+
+
+def compare(engine_file: Path, baseline_file: Path) -> list[str]:
+    """Names of features on which the engine and the baseline disagree."""
+    from features.catalog import CATALOG
+
+    engine = pl.read_parquet(engine_file).sort("uscc")
+    baseline = pl.read_parquet(baseline_file).sort("uscc")
+    if engine.get_column("uscc").to_list() != baseline.get_column("uscc").to_list():
+        return ["(different enterprises)"]
+    different = []
+    for feature in CATALOG:
+        left, right = engine.get_column(feature.name), baseline.get_column(feature.name)
+        if feature.is_categorical:
+            same = left.cast(pl.Utf8).equals(right.cast(pl.Utf8))
+        else:
+            a = left.cast(pl.Float64).fill_null(np.nan).to_numpy()
+            b = right.cast(pl.Float64).fill_null(np.nan).to_numpy()
+            same = np.allclose(a, b, rtol=1e-9, atol=1e-9, equal_nan=True)
+        if not same:
+            different.append(feature.name)
+    return different
+
+
+def _run_child(engine: str, store: Path, as_of: dt.date, out: Path) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", engine, "--store", str(store),
+         "--as-of", str(as_of), "--out", str(out)],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def prepare(work: Path, enterprises: int, months: int, seed: int) -> Path:
+    """Synthesise and ingest the province once; return the store directory."""
+    from features.ingest import ingest
+    from features.store import Store
+    from features.synth import generate
+
+    province = work / f"province-{enterprises}-{months}-{seed}"
+    store_dir = work / f"store-{enterprises}-{months}-{seed}"
+    if not (province / "records.parquet").exists():
+        started = time.perf_counter()
+        generate(province, enterprises=enterprises, months=months, seed=seed)
+        print(f"synthesised {province} in {time.perf_counter() - started:.0f} s")
+    if Store(store_dir).version is None:
+        started = time.perf_counter()
+        report = ingest([province], Store(store_dir))
+        rows = {name: c.stored for name, c in report.tables.items()}
+        print(f"ingested {rows} in {time.perf_counter() - started:.0f} s")
+    return store_dir
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--as-of", default="2025-12-31")
+    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--child", choices=["duckdb", "pandas"], help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    as_of = dt.date.fromisoformat(args.as_of)
+    if args.child:
+        child(args.child, args.store, as_of, args.out)
+        return
+    args.work.mkdir(parents=True, exist_ok=True)
+    store = prepare(args.work, args.enterprises, args.months, args.seed)
+    from features.store import Store
+
+    tables = Store(store).manifest()["tables"]
+    print(f"province: {args.enterprises:,} enterprises, "
+          f"{tables['records']['rows']:,} records, {tables['relations']['rows']:,} relations")
+    engine_out = args.work / "features-duckdb.parquet"
+    duck = _run_child("duckdb", store, as_of, engine_out)
+    print(f"ibis→duckdb : {duck['seconds']:7.1f} s wall, {duck['peak_gib']:.2f} GiB peak, "
+          f"{duck['rows']:,} enterprises at {as_of}")
+    if args.skip_baseline:
+        return
+    baseline_out = args.work / "features-pandas.parquet"
+    base = _run_child("pandas", store, as_of, baseline_out)
+    print(f"pandas      : {base['seconds']:7.1f} s wall, {base['peak_gib']:.2f} GiB peak")
+    print(f"speed-up vs pandas: {base['seconds'] / duck['seconds']:.1f}×, "
+          f"memory ratio: {base['peak_gib'] / duck['peak_gib']:.1f}×")
+    different = compare(engine_out, baseline_out)
+    print("outputs agree on every feature" if not different
+          else f"outputs DIFFER on: {', '.join(different)}")
+
+
+if __name__ == "__main__":
+    main()
