@@ -128,7 +128,8 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
                        + o.map(GRADES).fillna(0)).where(t == "domain_risk_grade"),
     }).groupby("uscc").max()
     agg = agg.join(mins).join(maxes)
-    agg["spot_check_problem_rate_36m"] = agg.spot_check_problems_36m / agg.spot_checks_36m.replace(0, np.nan)
+    checks = agg.spot_checks_36m.replace(0, np.nan)
+    agg["spot_check_problem_rate_36m"] = agg.spot_check_problems_36m / checks
     agg["late_collection_share_36m"] = agg._late / agg.records_36m.replace(0, np.nan)
     agg["domain_risk_grade"] = (agg._grade_key % 10).replace(0, np.nan)
 

@@ -1,0 +1,136 @@
+"""Orchestration: build the province, simulate month by month, write the four tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from features.contract import TABLES
+from features.synth import network, tables
+from features.synth.calendar import Period
+from features.synth.chunks import RECORD_FIELDS, Columns, concat, take
+from features.synth.dirty import Corruptor
+from features.synth.events import NEVER, Simulator
+from features.synth.inspections import ITEMS
+from features.synth.population import build_enterprises
+from features.synth.regions import henan
+from features.synth.risk import base_risk
+from features.synth.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
+
+HIDDEN_FILE = "_hidden_risk.parquet"
+
+
+@dataclass(frozen=True)
+class SynthSummary:
+    """What ``generate`` wrote: rows per table (duplicates included), dirty rows per table,
+    and the simulated period."""
+
+    rows: dict[str, int]
+    dirty_rows: dict[str, int]
+    period_start: dt.date
+    period_end: dt.date
+
+
+class _Output:
+    """The four table sinks, with optional corruption of text tables."""
+
+    def __init__(self, out_dir: Path, fmt: str, corruptor: Corruptor | None) -> None:
+        self.corruptor = corruptor
+        self.sinks: dict[str, Sink] = {}
+        self.dirty = dict.fromkeys(TABLES, 0)
+        for name, table in TABLES.items():
+            schema = table.arrow_schema()
+            if corruptor is not None:
+                schema = pa.schema([pa.field(f.name, pa.string()) for f in schema])
+            self.sinks[name] = open_sink(out_dir / f"{name}.{fmt}", fmt, schema)
+
+    def write(self, name: str, table: pa.Table) -> None:
+        if self.corruptor is not None:
+            table, bad = self.corruptor.apply(stringify(table), name)
+            self.dirty[name] += bad
+        self.sinks[name].write(table)
+
+    def close(self) -> dict[str, int]:
+        for sink in self.sinks.values():
+            sink.close()
+        return {name: sink.rows for name, sink in self.sinks.items()}
+
+
+def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: float = 0.0,
+             end_month: str = "2025-12", fmt: str = "parquet",
+             progress: bool = False) -> SynthSummary:
+    """Write a synthetic Henan province: ``enterprises.<fmt>``, ``records.<fmt>``,
+    ``relations.<fmt>``, ``inspections.<fmt>`` and ``_hidden_risk.parquet`` into ``out_dir``.
+
+    Same arguments give byte-identical files. With ``dirty`` = f > 0 about a fraction f of
+    each table's rows are corrupted or duplicated and every column is written as text.
+    """
+    if enterprises < 1:
+        raise ValueError(f"enterprises: expected ≥ 1, found {enterprises}")
+    if not 0.0 <= dirty < 1.0:
+        raise ValueError(f"dirty: expected a fraction in [0, 1), found {dirty}")
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt: expected one of {', '.join(FORMATS)}, found {fmt!r}")
+    period = Period(end_month, months)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    seeds = np.random.SeedSequence(seed).spawn(5)
+    rng_pop, rng_net, rng_risk, rng_sim, rng_dirty = (np.random.default_rng(s) for s in seeds)
+    started = time.perf_counter()
+
+    def say(message: str) -> None:
+        if progress:
+            print(f"[synth {time.perf_counter() - started:7.1f}s] {message}", file=sys.stderr)
+
+    geo = henan()
+    ent = build_enterprises(rng_pop, enterprises, period, geo)
+    rel = network.build_relations(rng_net, ent, geo.prefecture_of[ent.region], period)
+    lr_z, sh_z = network.person_risk_by_enterprise(rel, ent.n)
+    risk = base_risk(rng_risk, ent, geo.prefecture_of, len(geo.codes), len(geo.prefectures),
+                     lr_z, sh_z, period)
+    rel = network.plan_changes(rng_net, rel, ent, risk, period)
+    say(f"population: {ent.n} enterprises, {rel.n_persons} persons, {rel.ent.size} relations")
+
+    sim = Simulator(rng_sim, period, geo, ent, rel, risk)
+    corruptor = Corruptor(rng_dirty, dirty, period.end_day) if dirty > 0 else None
+    out = _Output(out_dir, fmt, corruptor)
+    labels = geo.department_labels
+    item_names = pa.array(ITEMS, pa.string())
+    pending: Columns = concat([], {**RECORD_FIELDS, "collected": np.int32, "seq": np.int64})
+    try:
+        for t in range(months):
+            records, insp, items = sim.step(t)
+            pending = concat([pending, records], {k: v.dtype for k, v in records.items()})
+            _, last_day = period.bounds(t)
+            due = pending["collected"] <= last_day
+            ready = take(pending, np.flatnonzero(due))
+            pending = take(pending, np.flatnonzero(~due))
+            order = np.lexsort((ready["seq"], ready["collected"]))
+            details = pa.array(sim.details.items, pa.string())
+            out.write("records", tables.records_table(take(ready, order), ent.uscc, labels,
+                                                      details))
+            draws = pa.array(sim.draws.items, pa.string())
+            out.write("inspections", tables.inspections_table(insp, items, draws, ent.uscc,
+                                                              labels, item_names))
+            say(f"month {period.label(t)}: {order.size} records written, "
+                f"{pending['ent'].size} pending")
+        # Records not collected by the period end are not in the export.
+        status = sim.status.copy()
+        end = np.where(sim.death == NEVER, np.iinfo(np.int32).max, sim.death)
+        out.write("enterprises", tables.enterprises_table(ent, geo, status, sim.death))
+        final = network.finalize(rel, end)
+        out.write("relations", tables.relations_table(final, ent.uscc))
+    finally:
+        rows = out.close()
+    hidden = tables.hidden_table(ent.uscc, sim.hidden_risk(), risk)
+    pq.write_table(hidden, out_dir / HIDDEN_FILE, **PARQUET_OPTIONS)
+    say(f"done: {rows}")
+    return SynthSummary(rows=rows, dirty_rows=dict(out.dirty), period_start=period.start,
+                        period_end=period.end)
