@@ -23,6 +23,8 @@ demo: install
 		--months $(DEMO_MONTHS) --seed 7
 	$(BIN)/ecr ingest $(DEMO_DIR)/province --store $(DEMO_DIR)/store
 	$(BIN)/ecr summary --store $(DEMO_DIR)/store
+	$(BIN)/ecr features --as-of 2025-12-31 --store $(DEMO_DIR)/store \
+		--out $(DEMO_DIR)/features-2025-12-31.parquet
 
 lint: install
 	$(BIN)/ruff check .

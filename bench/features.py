@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import importlib.util
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -29,20 +27,13 @@ import polars as pl
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-# Python puts this script's folder first on sys.path, where this file would shadow the
-# `features` package it measures.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+# Python puts this script's folder first on sys.path, where bench/features.py would shadow
+# the `features` package: look in the project root first and in bench/ last.
+sys.path[:] = (
+    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
+)
 
-
-def _baseline_module():
-    spec = importlib.util.spec_from_file_location("pandas_baseline", BENCH / "pandas_baseline.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _peak_rss_gib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+from measure import peak_rss_gib  # noqa: E402
 
 
 def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
@@ -59,11 +50,13 @@ def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
         seconds = time.perf_counter() - started
         pl.from_arrow(table).write_parquet(out)
     else:
-        frame = _baseline_module().pandas_features(store, as_of)
+        from pandas_baseline import pandas_features
+
+        frame = pandas_features(store, as_of)
         rows = len(frame)
         seconds = time.perf_counter() - started
         frame.to_parquet(out)
-    print(json.dumps({"seconds": seconds, "peak_gib": _peak_rss_gib(), "rows": rows}))
+    print(json.dumps({"seconds": seconds, "peak_gib": peak_rss_gib(), "rows": rows}))
 
 
 def compare(engine_file: Path, baseline_file: Path) -> list[str]:
@@ -90,9 +83,22 @@ def compare(engine_file: Path, baseline_file: Path) -> list[str]:
 
 def _run_child(engine: str, store: Path, as_of: dt.date, out: Path) -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, "--child", engine, "--store", str(store),
-         "--as-of", str(as_of), "--out", str(out)],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            engine,
+            "--store",
+            str(store),
+            "--as-of",
+            str(as_of),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -138,22 +144,36 @@ def main() -> None:
     from features.store import Store
 
     tables = Store(store).manifest()["tables"]
-    print(f"province: {args.enterprises:,} enterprises, "
-          f"{tables['records']['rows']:,} records, {tables['relations']['rows']:,} relations")
+    print(
+        f"province: {args.enterprises:,} enterprises, "
+        f"{tables['records']['rows']:,} records, {tables['relations']['rows']:,} relations"
+    )
     engine_out = args.work / "features-duckdb.parquet"
     duck = _run_child("duckdb", store, as_of, engine_out)
-    print(f"ibis→duckdb : {duck['seconds']:7.1f} s wall, {duck['peak_gib']:.2f} GiB peak, "
-          f"{duck['rows']:,} enterprises at {as_of}")
+    print(
+        f"ibis→duckdb : {duck['seconds']:7.1f} s wall, {duck['peak_gib']:.2f} GiB peak, "
+        f"{duck['rows']:,} enterprises at {as_of}"
+    )
     if args.skip_baseline:
         return
     baseline_out = args.work / "features-pandas.parquet"
-    base = _run_child("pandas", store, as_of, baseline_out)
+    try:
+        base = _run_child("pandas", store, as_of, baseline_out)
+    except subprocess.CalledProcessError as error:
+        reason = "killed, out of memory?" if error.returncode == -9 else error.returncode
+        print(f"pandas      : failed ({reason})")
+        return
     print(f"pandas      : {base['seconds']:7.1f} s wall, {base['peak_gib']:.2f} GiB peak")
-    print(f"speed-up vs pandas: {base['seconds'] / duck['seconds']:.1f}×, "
-          f"memory ratio: {base['peak_gib'] / duck['peak_gib']:.1f}×")
+    print(
+        f"speed-up vs pandas: {base['seconds'] / duck['seconds']:.1f}×, "
+        f"memory ratio: {base['peak_gib'] / duck['peak_gib']:.1f}×"
+    )
     different = compare(engine_out, baseline_out)
-    print("outputs agree on every feature" if not different
-          else f"outputs DIFFER on: {', '.join(different)}")
+    print(
+        "outputs agree on every feature"
+        if not different
+        else f"outputs DIFFER on: {', '.join(different)}"
+    )
 
 
 if __name__ == "__main__":

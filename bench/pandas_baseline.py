@@ -11,6 +11,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 
 from features.catalog import CATALOG, ZERO_WHEN_ABSENT
 from features.engineering.pit import AsOf
@@ -23,33 +24,42 @@ def _ts(date: dt.date) -> pd.Timestamp:
     return pd.Timestamp(date)
 
 
+def _read(store: Store, table: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The usual pandas reading: dates as datetime64, repeated strings as categoricals."""
+    arrow = pq.read_table(store.table_path(table), columns=columns)
+    return arrow.to_pandas(date_as_object=False, strings_to_categorical=True)
+
+
 def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     point = AsOf(as_of)
     d = _ts(as_of)
-    enterprises = pd.read_parquet(store.table_path("enterprises"))
-    records = pd.read_parquet(store.table_path("records"))
-    relations = pd.read_parquet(store.table_path("relations"))
-    inspections = pd.read_parquet(store.table_path("inspections"))
-    for frame in (enterprises, records, relations, inspections):
-        for column in frame.columns:
-            if column.endswith("_on"):
-                frame[column] = pd.to_datetime(frame[column])
+    enterprises = _read(store, "enterprises")
+    records = _read(store, "records", [
+        "uscc", "record_type", "occurred_on", "collected_on", "severity", "amount", "outcome",
+        "removed_on", "repaired_on", "revoked_on"])
+    relations = _read(store, "relations")
+    inspections = _read(store, "inspections")
 
-    r = records[(records.collected_on <= d) & (records.occurred_on <= d)
-                & ~(records.revoked_on <= d)].copy()
+    r = records[
+        (records.collected_on <= d) & (records.occurred_on <= d) & ~(records.revoked_on <= d)
+    ].copy()
     for w in (3, 12, 36):
         r[f"in_{w}m"] = r.occurred_on > _ts(point.months_back(w))
     r["days_ago"] = (d - r.occurred_on).dt.days
     r["current"] = ~(r.removed_on <= d) & ~(r.repaired_on <= d)
     r["unrepaired"] = ~(r.repaired_on <= d)
-    r["delay"] = np.busday_count(r.occurred_on.values.astype("datetime64[D]"),
-                                 r.collected_on.values.astype("datetime64[D]"))
+    r["delay"] = np.busday_count(
+        r.occurred_on.values.astype("datetime64[D]"), r.collected_on.values.astype("datetime64[D]")
+    )
     t, o = r.record_type, r.outcome
     ind: dict[str, pd.Series] = {}
     change = t == "registration_change"
     for w in (12, 36):
-        for stem, value in (("legal_rep_changes", "legal_representative"),
-                            ("shareholder_changes", "shareholder"), ("address_changes", "address")):
+        for stem, value in (
+            ("legal_rep_changes", "legal_representative"),
+            ("shareholder_changes", "shareholder"),
+            ("address_changes", "address"),
+        ):
             ind[f"{stem}_{w}m"] = change & (o == value) & r[f"in_{w}m"]
     penalty, abnormal = t == "administrative_penalty", t == "abnormal_operation"
     serious, debtor, spot = t == "serious_dishonesty", t == "dishonest_debtor", t == "spot_check"
@@ -66,13 +76,15 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         "ip_pledges_36m": (t == "ip_pledge") & r.in_36m,
         "annual_reports_36m": (t == "annual_report") & r.in_36m,
         "annual_reports_late_36m": (t == "annual_report") & (o == "late") & r.in_36m,
-        "penalties_3m": penalty & r.in_3m, "penalties_12m": penalty & r.in_12m,
+        "penalties_3m": penalty & r.in_3m,
+        "penalties_12m": penalty & r.in_12m,
         "penalties_36m": penalty & r.in_36m,
         "serious_penalties_36m": penalty & (r.severity == 3) & r.in_36m,
         "unrepaired_penalties_36m": penalty & r.unrepaired & r.in_36m,
         "abnormal_listed_now": abnormal & r.current,
         "abnormal_listings_36m": abnormal & r.in_36m,
-        "serious_dishonesty_now": serious & r.current, "serious_dishonesty_ever": serious,
+        "serious_dishonesty_now": serious & r.current,
+        "serious_dishonesty_ever": serious,
         "dishonest_debtor_now": debtor & r.current,
         "dishonest_debtor_entries_36m": debtor & r.in_36m,
         "joint_punishment_now": (t == "joint_punishment") & r.current,
@@ -85,13 +97,15 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         "unlicensed_operation_36m": (t == "unlicensed_operation") & r.in_36m,
         "licences_granted_36m": licence & o.isin(["granted", "renewed"]) & r.in_36m,
         "licences_revoked_36m": licence & (o == "revoked") & r.in_36m,
-        "judicial_records_12m": judicial & r.in_12m, "judicial_records_36m": judicial & r.in_36m,
+        "judicial_records_12m": judicial & r.in_12m,
+        "judicial_records_36m": judicial & r.in_36m,
         "arbitrations_36m": (t == "arbitration") & r.in_36m,
         "levies_36m": (t == "administrative_levy") & r.in_36m,
         "department_notices_36m": (t == "department_notice") & r.in_36m,
         "deregistration_objections_36m": (t == "deregistration_objection") & r.in_36m,
         "administrative_confirmations_36m": (t == "administrative_confirmation") & r.in_36m,
-        "complaints_3m": complaint & r.in_3m, "complaints_12m": complaint & r.in_12m,
+        "complaints_3m": complaint & r.in_3m,
+        "complaints_12m": complaint & r.in_12m,
         "complaints_36m": complaint & r.in_36m,
         "complaints_substantiated_12m": complaint & (o == "substantiated") & r.in_12m,
         "complaints_substantiated_36m": complaint & (o == "substantiated") & r.in_36m,
@@ -104,29 +118,59 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         "_penalised": penalty & r.in_12m,
     }
     amount = r.amount.fillna(0)
-    values = pd.DataFrame({k: v.astype("int64") for k, v in ind.items()})
-    values["equity_pledge_amount_36m"] = amount.where((t == "equity_pledge") & r.in_36m, 0)
-    values["penalty_amount_12m"] = amount.where(penalty & r.in_12m, 0)
-    values["penalty_amount_36m"] = amount.where(penalty & r.in_36m, 0)
-    values["judicial_amount_36m"] = amount.where(judicial & r.in_36m, 0)
-    values["uscc"] = r.uscc.values
-    agg = values.groupby("uscc").sum()
-    for name in ("abnormal_listed_now", "serious_dishonesty_now", "serious_dishonesty_ever",
-                 "dishonest_debtor_now", "joint_punishment_now", "_penalised"):
+    sums: dict[str, pd.Series] = {k: v.astype("int8") for k, v in ind.items()}
+    sums["equity_pledge_amount_36m"] = amount.where((t == "equity_pledge") & r.in_36m, 0)
+    sums["penalty_amount_12m"] = amount.where(penalty & r.in_12m, 0)
+    sums["penalty_amount_36m"] = amount.where(penalty & r.in_36m, 0)
+    sums["judicial_amount_36m"] = amount.where(judicial & r.in_36m, 0)
+    # Ten columns per groupby: summing all 64 at once widens every column to 64 bits and
+    # needs more memory than the 24 GiB machine has at 30 M records.
+    names = list(sums)
+    agg = pd.concat(
+        [
+            pd.DataFrame({k: sums[k] for k in names[i : i + 10]} | {"uscc": r.uscc})
+            .groupby("uscc", observed=True)
+            .sum()
+            for i in range(0, len(names), 10)
+        ],
+        axis=1,
+    )
+    for name in (
+        "abnormal_listed_now",
+        "serious_dishonesty_now",
+        "serious_dishonesty_ever",
+        "dishonest_debtor_now",
+        "joint_punishment_now",
+        "_penalised",
+    ):
         agg[name] = (agg[name] > 0).astype("int64")
-    mins = pd.DataFrame({
-        "uscc": r.uscc,
-        "days_since_annual_report": r.days_ago.where(t == "annual_report"),
-        "days_since_penalty": r.days_ago.where(penalty),
-        "days_since_spot_check_problem": r.days_ago.where(problem),
-    }).groupby("uscc").min()
-    maxes = pd.DataFrame({
-        "uscc": r.uscc,
-        "days_on_abnormal_list": r.days_ago.where(abnormal & r.current),
-        "max_collection_delay_36m": r.delay.where(r.in_36m),
-        "_grade_key": ((r.occurred_on - pd.Timestamp("1970-01-01")).dt.days * 10
-                       + o.map(GRADES).fillna(0)).where(t == "domain_risk_grade"),
-    }).groupby("uscc").max()
+    mins = (
+        pd.DataFrame(
+            {
+                "uscc": r.uscc,
+                "days_since_annual_report": r.days_ago.where(t == "annual_report"),
+                "days_since_penalty": r.days_ago.where(penalty),
+                "days_since_spot_check_problem": r.days_ago.where(problem),
+            }
+        )
+        .groupby("uscc")
+        .min()
+    )
+    maxes = (
+        pd.DataFrame(
+            {
+                "uscc": r.uscc,
+                "days_on_abnormal_list": r.days_ago.where(abnormal & r.current),
+                "max_collection_delay_36m": r.delay.where(r.in_36m),
+                "_grade_key": (
+                    (r.occurred_on - pd.Timestamp("1970-01-01")).dt.days * 10
+                    + o.map(GRADES).fillna(0)
+                ).where(t == "domain_risk_grade"),
+            }
+        )
+        .groupby("uscc")
+        .max()
+    )
     agg = agg.join(mins).join(maxes)
     checks = agg.spot_checks_36m.replace(0, np.nan)
     agg["spot_check_problem_rate_36m"] = agg.spot_check_problems_36m / checks
@@ -136,12 +180,15 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     # related parties: per person, then back to enterprises
     closed = enterprises.set_index("uscc").deregistered_on <= d
     flags = pd.DataFrame({"closed": closed.astype("int64")})
-    flags = flags.join(agg[["abnormal_listed_now", "serious_dishonesty_now",
-                            "dishonest_debtor_now", "_penalised"]]).fillna(0)
-    flags["listed"] = ((flags.abnormal_listed_now + flags.serious_dishonesty_now
-                        + flags.dishonest_debtor_now) > 0).astype("int64")
-    flags["dishonest"] = ((flags.serious_dishonesty_now + flags.dishonest_debtor_now) > 0
-                          ).astype("int64")
+    flags = flags.join(
+        agg[["abnormal_listed_now", "serious_dishonesty_now", "dishonest_debtor_now", "_penalised"]]
+    ).fillna(0)
+    flags["listed"] = (
+        (flags.abnormal_listed_now + flags.serious_dishonesty_now + flags.dishonest_debtor_now) > 0
+    ).astype("int64")
+    flags["dishonest"] = ((flags.serious_dishonesty_now + flags.dishonest_debtor_now) > 0).astype(
+        "int64"
+    )
     flags["penalised"] = flags._penalised.astype("int64")
     flags = flags[["listed", "dishonest", "penalised", "closed"]]
     current = relations[(relations.started_on <= d) & ~(relations.ended_on <= d)]
@@ -150,8 +197,12 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     pairs = persons.groupby(["uscc", "party_id"], as_index=False).is_lr.any()
     pairs = pairs.join(flags, on="uscc")
     per_person = pairs.groupby("party_id").agg(
-        degree=("uscc", "size"), p_listed=("listed", "sum"), p_dishonest=("dishonest", "sum"),
-        p_penalised=("penalised", "sum"), p_closed=("closed", "sum"))
+        degree=("uscc", "size"),
+        p_listed=("listed", "sum"),
+        p_dishonest=("dishonest", "sum"),
+        p_penalised=("penalised", "sum"),
+        p_closed=("closed", "sum"),
+    )
     back = pairs.join(per_person, on="party_id")
     back["others"] = back.degree - 1
     for f in ("listed", "dishonest", "penalised", "closed"):
@@ -159,11 +210,16 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     back["lr_others"] = back.others.where(back.is_lr, 0)
     back["lr_listed"] = back.o_listed.where(back.is_lr, 0)
     rel = back.groupby("uscc").agg(
-        persons_linked=("party_id", "size"), related_enterprises=("others", "sum"),
-        o_listed=("o_listed", "sum"), o_dishonest=("o_dishonest", "sum"),
-        o_penalised=("o_penalised", "sum"), o_closed=("o_closed", "sum"),
+        persons_linked=("party_id", "size"),
+        related_enterprises=("others", "sum"),
+        o_listed=("o_listed", "sum"),
+        o_dishonest=("o_dishonest", "sum"),
+        o_penalised=("o_penalised", "sum"),
+        o_closed=("o_closed", "sum"),
         legal_rep_other_enterprises=("lr_others", "sum"),
-        legal_rep_listed_enterprises=("lr_listed", "sum"), max_person_degree=("degree", "max"))
+        legal_rep_listed_enterprises=("lr_listed", "sum"),
+        max_person_degree=("degree", "max"),
+    )
     denominator = rel.related_enterprises.replace(0, np.nan)
     rel["related_listed_share"] = rel.o_listed / denominator
     rel["related_dishonest_share"] = rel.o_dishonest / denominator
@@ -171,29 +227,34 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     rel["related_closed_share"] = rel.o_closed / denominator
     stakes = current[current.party_kind == "enterprise"][["uscc", "party_id"]].drop_duplicates()
     stakes = stakes.join(flags.listed.rename("investor_listed"), on="party_id")
-    inbound = stakes.groupby("uscc").agg(enterprise_shareholders=("party_id", "size"),
-                                         investors_listed=("investor_listed", "sum"))
+    inbound = stakes.groupby("uscc").agg(
+        enterprise_shareholders=("party_id", "size"), investors_listed=("investor_listed", "sum")
+    )
     outbound = stakes.groupby("party_id").size().rename("investments_out")
-    window = inspections[(inspections.inspected_on <= d)
-                         & (inspections.inspected_on > _ts(point.months_back(36)))]
+    window = inspections[
+        (inspections.inspected_on <= d) & (inspections.inspected_on > _ts(point.months_back(36)))
+    ]
     draws = window.groupby("uscc").size().rename("draws_36m")
 
     alive = enterprises[(enterprises.established_on <= d) & ~(enterprises.deregistered_on <= d)]
     code = alive.region_code
-    base = pd.DataFrame({
-        "uscc": alive.uscc.values,
-        "age_years": ((d - alive.established_on).dt.days / 365.25).values,
-        "registered_capital": alive.registered_capital.values,
-        "enterprise_type": alive.enterprise_type.values,
-        "industry_section": alive.industry_code.str[:1].values,
-        "industry_division": alive.industry_code.str[:3].values,
-        "prefecture": np.where(code.str[2:4] == "90", code, code.str[:4] + "00"),
-        "domain_tag_count": alive.domain_tags.map(lambda v: 0 if v is None else len(v)).values,
-        "tag_food": alive.domain_tags.map(lambda v: v is not None and "food" in v).values,
-        "tag_drug": alive.domain_tags.map(lambda v: v is not None and "drug" in v).values,
-        "tag_special_equipment": alive.domain_tags.map(
-            lambda v: v is not None and "special_equipment" in v).values,
-    }).set_index("uscc")
+    base = pd.DataFrame(
+        {
+            "uscc": alive.uscc.values,
+            "age_years": ((d - alive.established_on).dt.days / 365.25).values,
+            "registered_capital": alive.registered_capital.values,
+            "enterprise_type": alive.enterprise_type.values,
+            "industry_section": alive.industry_code.str[:1].values,
+            "industry_division": alive.industry_code.str[:3].values,
+            "prefecture": np.where(code.str[2:4] == "90", code, code.str[:4] + "00"),
+            "domain_tag_count": alive.domain_tags.map(lambda v: 0 if v is None else len(v)).values,
+            "tag_food": alive.domain_tags.map(lambda v: v is not None and "food" in v).values,
+            "tag_drug": alive.domain_tags.map(lambda v: v is not None and "drug" in v).values,
+            "tag_special_equipment": alive.domain_tags.map(
+                lambda v: v is not None and "special_equipment" in v
+            ).values,
+        }
+    ).set_index("uscc")
     out = base.join(agg).join(rel).join(inbound).join(outbound).join(draws)
     for feature in CATALOG:
         if feature.unit in ZERO_WHEN_ABSENT:

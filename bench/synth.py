@@ -7,7 +7,6 @@ Prints wall time, peak RSS, rows per table, records per second and output size.
 from __future__ import annotations
 
 import argparse
-import resource
 import sys
 import tempfile
 import time
@@ -15,8 +14,12 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 # Python puts this script's folder first on sys.path, where bench/features.py would shadow
-# the `features` package.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != BENCH]
+# the `features` package: look in the project root first and in bench/ last.
+sys.path[:] = (
+    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
+)
+
+from measure import peak_rss_gib  # noqa: E402
 
 from features.synth import generate  # noqa: E402
 
@@ -32,25 +35,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--dirty", type=float, default=0.0)
     parser.add_argument("--fmt", default="parquet", choices=("parquet", "csv", "jsonl"))
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output directory (default: a temporary directory, removed after)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output directory (default: a temporary directory, removed after)",
+    )
     parser.add_argument("--progress", action="store_true")
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="synth-bench-") as tmp:
         out = args.out or Path(tmp)
         started = time.perf_counter()
-        summary = generate(out, enterprises=args.enterprises, months=args.months,
-                           seed=args.seed, dirty=args.dirty, fmt=args.fmt,
-                           progress=args.progress)
+        summary = generate(
+            out,
+            enterprises=args.enterprises,
+            months=args.months,
+            seed=args.seed,
+            dirty=args.dirty,
+            fmt=args.fmt,
+            progress=args.progress,
+        )
         wall = time.perf_counter() - started
         size = _size(out)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"enterprises × months : {args.enterprises:,} × {args.months} (seed {args.seed}, "
-          f"{args.fmt}, dirty {args.dirty})")
+    peak_gib = peak_rss_gib()
+    print(
+        f"enterprises × months : {args.enterprises:,} × {args.months} (seed {args.seed}, "
+        f"{args.fmt}, dirty {args.dirty})"
+    )
     print(f"period               : {summary.period_start} .. {summary.period_end}")
     print(f"wall time            : {wall:,.1f} s")
-    print(f"peak RSS             : {peak_kib / 1024**2:,.2f} GiB")
+    print(f"peak RSS             : {peak_gib:,.2f} GiB")
     for name, rows in summary.rows.items():
         print(f"rows {name:<16}: {rows:>14,}  (dirty {summary.dirty_rows[name]:,})")
     print(f"records per second   : {summary.rows['records'] / wall:,.0f}")

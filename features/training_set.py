@@ -16,7 +16,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.engineering import feature_table
+from features.engineering import features_at
 from features.engines import duckdb_backend, load_tables
 from features.label import (
     COLLECTION_GRACE_DAYS,
@@ -91,14 +91,11 @@ def build_training_set(
     writer: pq.ParquetWriter | None = None
     try:
         for as_of in as_of_dates:
-            features = feature_table(
-                tables["enterprises"], tables["records"], tables["relations"],
-                tables["inspections"], as_of,
-            )
-            labelled = attach_label(
-                features, label_table(tables["records"], as_of, outcomes, horizon_months)
-            ).order_by("uscc")
-            batch: pa.Table = labelled.to_pyarrow()
+            with features_at(tables, as_of) as features:
+                labelled = attach_label(
+                    features, label_table(tables["records"], as_of, outcomes, horizon_months)
+                ).order_by("uscc")
+                batch: pa.Table = labelled.to_pyarrow()
             if writer is None:
                 writer = pq.ParquetWriter(partial, batch.schema, compression="zstd")
             writer.write_table(batch.cast(writer.schema))

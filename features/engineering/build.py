@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 
 import ibis
 import ibis.expr.types as ir
 
 from features.catalog import CATALOG, ZERO_WHEN_ABSENT, Unit
 from features.engineering.pit import AsOf, alive_enterprises
-from features.engineering.records import (
-    finish_record_features,
-    prepared_records,
-    record_aggregates,
-)
+from features.engineering.records import record_features as records_part
 from features.engineering.related import (
     enterprise_flags,
     investment_features,
@@ -53,21 +51,27 @@ def inspection_features(inspections: ir.Table, as_of: AsOf) -> ir.Table:
     return window.group_by("uscc").aggregate(draws_36m=window.draw_id.count())
 
 
-def feature_table(
+def record_features(records: ir.Table, as_of: dt.date) -> ir.Table:
+    """Per enterprise: every feature aggregated from records (one pass over the records)."""
+    return records_part(records, AsOf(as_of))
+
+
+def assemble(
     enterprises: ir.Table,
-    records: ir.Table,
+    record_part: ir.Table,
     relations: ir.Table,
     inspections: ir.Table,
     as_of: dt.date,
 ) -> ir.Table:
-    """One row per enterprise alive at ``as_of``: uscc, as_of and every catalog feature."""
+    """One row per enterprise alive at ``as_of``: uscc, as_of and every catalog feature.
+
+    ``record_part`` is `record_features` at the same date; it is read three times (directly
+    and through the related-party flags), so engines should materialise it first.
+    """
     point = AsOf(as_of)
-    prepared = prepared_records(records, point)
-    aggregated = prepared.group_by("uscc").aggregate(**record_aggregates(prepared))
-    record_features = finish_record_features(aggregated)
-    flags = enterprise_flags(enterprises, record_features, point)
+    flags = enterprise_flags(enterprises, record_part, point)
     parts = [
-        record_features,
+        record_part,
         person_link_features(relations, flags, point),
         investment_features(relations, flags, point),
         inspection_features(inspections, point),
@@ -80,6 +84,29 @@ def feature_table(
         as_of=ibis.date(as_of),
         **{feature.name: _finalise(table[feature.name], feature.unit) for feature in CATALOG},
     )
+
+
+def feature_table(
+    enterprises: ir.Table,
+    records: ir.Table,
+    relations: ir.Table,
+    inspections: ir.Table,
+    as_of: dt.date,
+) -> ir.Table:
+    """The whole feature table as one expression (engines may prefer `features_at`)."""
+    return assemble(enterprises, record_features(records, as_of), relations, inspections, as_of)
+
+
+@contextlib.contextmanager
+def features_at(tables: dict[str, ir.Table], as_of: dt.date) -> Iterator[ir.Table]:
+    """The feature table with the record aggregates materialised once on the engine
+    (``Table.cache``: a temporary table on DuckDB, a persisted DataFrame on Spark)."""
+    cached = record_features(tables["records"], as_of).cache()
+    try:
+        yield assemble(tables["enterprises"], cached, tables["relations"],
+                       tables["inspections"], as_of)
+    finally:
+        cached.release()
 
 
 def _finalise(column: ir.Value, unit: Unit) -> ir.Value:

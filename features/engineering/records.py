@@ -1,5 +1,16 @@
-"""Features aggregated from the records table in one pass: dynamic, supervision, social,
-data quality."""
+"""Features aggregated from the records table: dynamic, supervision, social, data quality.
+
+Two passes keep the work proportional to what each record feeds:
+
+- the *broad* pass reads every visible record for the few facts all of them feed (volume,
+  collection delay) and counts the high-volume types that only feed a plain count
+  (levies, licences, confirmations…);
+- the *detailed* pass reads only the types that feed many features (penalties, lists, spot
+  checks, changes, complaints…), which are about a quarter of all records.
+
+Each record-type test is computed once per row in a projection, so the filtered aggregates
+compare booleans instead of strings.
+"""
 
 from __future__ import annotations
 
@@ -11,41 +22,92 @@ from features.engineering.pit import AsOf, not_after, visible_records, working_d
 LATE_AFTER_WORKING_DAYS = 7
 GRADE_POINTS = {"A": 1, "B": 2, "C": 3, "D": 4}
 
+BROAD_TYPES = (
+    "licence", "administrative_levy", "administrative_confirmation", "department_notice",
+    "small_business_support", "honour", "arbitration", "ip_pledge", "deregistration_objection",
+    "unlicensed_operation", "credit_commitment",
+)
+DETAILED_TYPES = (
+    "registration_change", "equity_pledge", "annual_report", "administrative_penalty",
+    "abnormal_operation", "serious_dishonesty", "dishonest_debtor", "joint_punishment",
+    "spot_check", "product_quality_sampling", "judicial", "complaint", "domain_risk_grade",
+)
 
-def prepared_records(records: ir.Table, as_of: AsOf) -> ir.Table:
-    """Visible records with the per-row facts every aggregate needs."""
-    visible = visible_records(records, as_of)
-    d = as_of.date
-    return visible.mutate(
-        **{f"in_{w}m": visible.occurred_on > as_of.months_back(w) for w in WINDOWS},
-        days_ago=as_of.literal.delta(visible.occurred_on, unit="day"),
-        current=~not_after(visible.removed_on, d) & ~not_after(visible.repaired_on, d),
-        unrepaired=~not_after(visible.repaired_on, d),
-        delay=working_days(visible.occurred_on, visible.collected_on),
+
+def _windows(occurred_on: ir.DateColumn, as_of: AsOf) -> dict[str, ir.BooleanColumn]:
+    return {f"in_{w}m": occurred_on > as_of.months_back(w) for w in WINDOWS}
+
+
+def broad_aggregates(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """Per enterprise: record volume, collection delay and the plain high-volume counts."""
+    v = visible_records(records, as_of)
+    r = v.select(
+        "uscc", "outcome",
+        **{f"is_{t}": v.record_type == t for t in BROAD_TYPES},
+        in_36m=v.occurred_on > as_of.months_back(36),
+        delay=working_days(v.occurred_on, v.collected_on),
+    )
+
+    def n36(record_type: str, condition: ir.BooleanValue | None = None) -> ir.IntegerScalar:
+        where = r[f"is_{record_type}"] & r.in_36m
+        return r.count(where=where if condition is None else where & condition)
+
+    return r.group_by("uscc").aggregate(
+        records_36m=r.count(where=r.in_36m),
+        _late_36m=r.count(where=(r.delay > LATE_AFTER_WORKING_DAYS) & r.in_36m),
+        max_collection_delay_36m=r.delay.max(where=r.in_36m),
+        ip_pledges_36m=n36("ip_pledge"),
+        unlicensed_operation_36m=n36("unlicensed_operation"),
+        licences_granted_36m=n36("licence", r.outcome.isin(("granted", "renewed"))),
+        licences_revoked_36m=n36("licence", r.outcome == "revoked"),
+        arbitrations_36m=n36("arbitration"),
+        levies_36m=n36("administrative_levy"),
+        department_notices_36m=n36("department_notice"),
+        deregistration_objections_36m=n36("deregistration_objection"),
+        administrative_confirmations_36m=n36("administrative_confirmation"),
+        honours_36m=n36("honour"),
+        small_business_support_36m=n36("small_business_support"),
+        commitments_kept_36m=n36("credit_commitment", r.outcome == "kept"),
+        commitments_broken_36m=n36("credit_commitment", r.outcome == "broken"),
     )
 
 
-def record_aggregates(r: ir.Table) -> dict[str, ir.Scalar]:
-    """Named aggregates over prepared records, grouped by enterprise by the caller."""
-    kind = r.record_type
+def detailed_aggregates(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """Per enterprise: every feature of the types that feed many features."""
+    v = visible_records(records, as_of)
+    v = v.filter(v.record_type.isin(DETAILED_TYPES))
+    d = as_of.date
+    r = v.select(
+        "uscc", "outcome", "severity", "amount", "occurred_on",
+        **{f"is_{t}": v.record_type == t for t in DETAILED_TYPES},
+        **_windows(v.occurred_on, as_of),
+        days_ago=as_of.literal.delta(v.occurred_on, unit="day"),
+        current=~not_after(v.removed_on, d) & ~not_after(v.repaired_on, d),
+        unrepaired=~not_after(v.repaired_on, d),
+    )
+    return r.group_by("uscc").aggregate(**_detailed(r))
+
+
+def _detailed(r: ir.Table) -> dict[str, ir.Scalar]:
     outcome = r.outcome
 
     def n(condition: ir.BooleanValue) -> ir.IntegerScalar:
-        return r.record_id.count(where=condition)
+        return r.count(where=condition)
 
-    change = kind == "registration_change"
-    penalty = kind == "administrative_penalty"
-    abnormal = kind == "abnormal_operation"
-    serious = kind == "serious_dishonesty"
-    debtor = kind == "dishonest_debtor"
-    spot = kind == "spot_check"
+    def kind(record_type: str) -> ir.BooleanColumn:
+        return r[f"is_{record_type}"]
+
+    change = kind("registration_change")
+    penalty = kind("administrative_penalty")
+    abnormal = kind("abnormal_operation")
+    serious = kind("serious_dishonesty")
+    debtor = kind("dishonest_debtor")
+    spot = kind("spot_check")
     problem = spot & (outcome == "problem_found")
-    quality = kind == "product_quality_sampling"
-    licence = kind == "licence"
-    judicial = kind == "judicial"
-    complaint = kind == "complaint"
-    commitment = kind == "credit_commitment"
-    grade = kind == "domain_risk_grade"
+    quality = kind("product_quality_sampling")
+    judicial = kind("judicial")
+    complaint = kind("complaint")
+    report = kind("annual_report")
     grade_points = outcome.substitute(GRADE_POINTS, else_=0)
     out: dict[str, ir.Scalar] = {}
     for w in (12, 36):
@@ -61,12 +123,11 @@ def record_aggregates(r: ir.Table) -> dict[str, ir.Scalar]:
         "name_changes_36m": n(change & (outcome == "name") & r.in_36m),
         "scope_changes_36m": n(change & (outcome == "business_scope") & r.in_36m),
         "registration_changes_12m": n(change & r.in_12m),
-        "equity_pledges_12m": n((kind == "equity_pledge") & r.in_12m),
-        "equity_pledge_amount_36m": r.amount.sum(where=(kind == "equity_pledge") & r.in_36m),
-        "ip_pledges_36m": n((kind == "ip_pledge") & r.in_36m),
-        "annual_reports_36m": n((kind == "annual_report") & r.in_36m),
-        "annual_reports_late_36m": n((kind == "annual_report") & (outcome == "late") & r.in_36m),
-        "days_since_annual_report": r.days_ago.min(where=kind == "annual_report"),
+        "equity_pledges_12m": n(kind("equity_pledge") & r.in_12m),
+        "equity_pledge_amount_36m": r.amount.sum(where=kind("equity_pledge") & r.in_36m),
+        "annual_reports_36m": n(report & r.in_36m),
+        "annual_reports_late_36m": n(report & (outcome == "late") & r.in_36m),
+        "days_since_annual_report": r.days_ago.min(where=report),
     }
     for w in WINDOWS:
         out[f"penalties_{w}m"] = n(penalty & r[f"in_{w}m"])
@@ -83,7 +144,7 @@ def record_aggregates(r: ir.Table) -> dict[str, ir.Scalar]:
         "serious_dishonesty_ever": n(serious) > 0,
         "dishonest_debtor_now": n(debtor & r.current) > 0,
         "dishonest_debtor_entries_36m": n(debtor & r.in_36m),
-        "joint_punishment_now": n((kind == "joint_punishment") & r.current) > 0,
+        "joint_punishment_now": n(kind("joint_punishment") & r.current) > 0,
         "spot_checks_36m": n(spot & r.in_36m),
         "spot_check_problems_12m": n(problem & r.in_12m),
         "spot_check_problems_36m": n(problem & r.in_36m),
@@ -91,46 +152,41 @@ def record_aggregates(r: ir.Table) -> dict[str, ir.Scalar]:
         "days_since_spot_check_problem": r.days_ago.min(where=problem),
         "quality_samples_36m": n(quality & r.in_36m),
         "quality_failures_36m": n(quality & (outcome == "fail") & r.in_36m),
-        "unlicensed_operation_36m": n((kind == "unlicensed_operation") & r.in_36m),
-        "licences_granted_36m": n(licence & outcome.isin(("granted", "renewed")) & r.in_36m),
-        "licences_revoked_36m": n(licence & (outcome == "revoked") & r.in_36m),
         "judicial_records_12m": n(judicial & r.in_12m),
         "judicial_records_36m": n(judicial & r.in_36m),
         "judicial_amount_36m": r.amount.sum(where=judicial & r.in_36m),
-        "arbitrations_36m": n((kind == "arbitration") & r.in_36m),
-        "levies_36m": n((kind == "administrative_levy") & r.in_36m),
-        "department_notices_36m": n((kind == "department_notice") & r.in_36m),
-        "deregistration_objections_36m": n((kind == "deregistration_objection") & r.in_36m),
-        "administrative_confirmations_36m": n(
-            (kind == "administrative_confirmation") & r.in_36m
-        ),
         # Latest grade, ties broken towards the worse one: max of (days since epoch, grade).
-        "_grade_key": (r.occurred_on.epoch_days() * 10 + grade_points).max(where=grade),
+        "_grade_key": (r.occurred_on.epoch_days() * 10 + grade_points).max(
+            where=kind("domain_risk_grade")
+        ),
     }
     for w in WINDOWS:
         out[f"complaints_{w}m"] = n(complaint & r[f"in_{w}m"])
     out |= {
         "complaints_substantiated_12m": n(complaint & (outcome == "substantiated") & r.in_12m),
         "complaints_substantiated_36m": n(complaint & (outcome == "substantiated") & r.in_36m),
-        "honours_36m": n((kind == "honour") & r.in_36m),
-        "small_business_support_36m": n((kind == "small_business_support") & r.in_36m),
-        "commitments_kept_36m": n(commitment & (outcome == "kept") & r.in_36m),
-        "commitments_broken_36m": n(commitment & (outcome == "broken") & r.in_36m),
-        "records_36m": n(r.in_36m),
-        "_late_36m": n((r.delay > LATE_AFTER_WORKING_DAYS) & r.in_36m),
-        "max_collection_delay_36m": r.delay.max(where=r.in_36m),
-        # Facts about the enterprise that related enterprises' features read.
+        # A fact about the enterprise that related enterprises' features read.
         "_penalised_12m": n(penalty & r.in_12m) > 0,
     }
     return out
 
 
-def finish_record_features(t: ir.Table) -> ir.Table:
-    """Derive the features that combine aggregates, and drop helper columns."""
+def record_features(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """Per enterprise with any visible record: every record-derived feature."""
+    broad = broad_aggregates(records, as_of)
+    detailed = detailed_aggregates(records, as_of)
+    # Every enterprise in the detailed pass has a record, so it is in the broad pass too.
+    t = broad.left_join(detailed, "uscc").drop("uscc_right")
     return t.mutate(
         spot_check_problem_rate_36m=(
             t.spot_check_problems_36m.cast("float64") / t.spot_checks_36m.nullif(0)
         ),
         late_collection_share_36m=t._late_36m.cast("float64") / t.records_36m.nullif(0),
         domain_risk_grade=(t._grade_key % 10).nullif(0),
+        **{
+            flag: t[flag].fill_null(False)
+            for flag in ("abnormal_listed_now", "serious_dishonesty_now",
+                         "dishonest_debtor_now", "_penalised_12m")
+        },
     )
+

@@ -1,0 +1,92 @@
+"""Benchmark: ingest a synthetic province, then ingest it again (must change nothing).
+
+    .venv/bin/python bench/ingest.py [--enterprises 1000000] [--months 48] [--seed 7]
+
+Prints wall time, rows per second and peak memory of the first ingest (validation of every
+row against the data contract, deduplication, publish) and of the idempotent re-ingest.
+Each ingest runs in its own child process so peak memory is its own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+# Python puts this script's folder first on sys.path, where bench/features.py would shadow
+# the `features` package: look in the project root first and in bench/ last.
+sys.path[:] = (
+    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
+)
+
+from measure import peak_rss_gib  # noqa: E402
+
+
+def child(province: Path, store: Path) -> None:
+    from features.ingest import ingest
+    from features.store import Store
+
+    started = time.perf_counter()
+    report = ingest([province], Store(store))
+    seconds = time.perf_counter() - started
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "peak_gib": peak_rss_gib(),
+                "rows": sum(c.rows for c in report.tables.values()),
+                "rejected": sum(c.rejected for c in report.tables.values()),
+                "published": report.published,
+            }
+        )
+    )
+
+
+def _run(province: Path, store: Path) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--child", str(province), "--store", str(store)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.store)
+        return
+    from features.synth import generate
+
+    province = args.work / f"province-{args.enterprises}-{args.months}-{args.seed}"
+    if not (province / "records.parquet").exists():
+        generate(province, enterprises=args.enterprises, months=args.months, seed=args.seed)
+    store = args.work / "ingest-bench-store"
+    shutil.rmtree(store, ignore_errors=True)
+    for label in ("first ingest", "re-ingest"):
+        run = _run(province, store)
+        print(
+            f"{label:12s}: {run['seconds']:7.1f} s wall, {run['rows'] / run['seconds']:,.0f} "
+            f"rows/s, {run['peak_gib']:.2f} GiB peak, {run['rows']:,} rows, "
+            f"{run['rejected']:,} rejected, {'published' if run['published'] else 'no change'}"
+        )
+    shutil.rmtree(store, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
