@@ -1,6 +1,8 @@
 """Hand-made valid rows for each table, as raw text cells (what a CSV gives)."""
 
+import csv
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,12 @@ VALID_ROWS: dict[str, dict[str, str]] = {
 @pytest.fixture
 def valid_rows() -> dict[str, dict[str, str]]:
     return {name: dict(row) for name, row in VALID_ROWS.items()}
+
+
+def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    """Write rows (all with the same keys) as a UTF-8 CSV file with a header."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path

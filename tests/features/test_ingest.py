@@ -1,6 +1,5 @@
 """Ingest: counts reconcile, rejects are written, re-ingest is idempotent, fatal input stops."""
 
-import csv
 import json
 import subprocess
 import sys
@@ -12,15 +11,7 @@ import pytest
 from features.ingest import ingest
 from features.readers import InputError
 from features.store import Store
-from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS
-
-
-def _write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS, write_csv
 
 
 def _enterprise(uscc: str, **changes: str) -> dict[str, str]:
@@ -37,12 +28,12 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_counts_reconcile_and_rejects_name_file_row_field(tmp_path: Path, store: Store) -> None:
-    enterprises = _write_csv(tmp_path / "enterprises.csv", [
+    enterprises = write_csv(tmp_path / "enterprises.csv", [
         _enterprise(USCC_A), _enterprise(USCC_B),
         _enterprise("91350200776049653B"),  # bad check character
         _enterprise(USCC_B),  # duplicate key
     ])
-    records = _write_csv(tmp_path / "records-2024.csv", [
+    records = write_csv(tmp_path / "records-2024.csv", [
         _record("R1"), _record("R2", collected_on="2024-06-01"), _record("R3"),
     ])
     report = ingest([enterprises, records], store, rejects_path=tmp_path / "rej.csv",
@@ -64,7 +55,7 @@ def test_counts_reconcile_and_rejects_name_file_row_field(tmp_path: Path, store:
 
 
 def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
-    path = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])
     first = ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
     stored = store.table_path("records").read_bytes()
     second = ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
@@ -75,9 +66,9 @@ def test_reingest_is_idempotent(tmp_path: Path, store: Store) -> None:
 
 
 def test_a_later_export_of_a_record_replaces_it(tmp_path: Path, store: Store) -> None:
-    ingest([_write_csv(tmp_path / "records.csv", [_record("R1", removed_on="")])], store,
+    ingest([write_csv(tmp_path / "records.csv", [_record("R1", removed_on="")])], store,
            today=TODAY)
-    later = _write_csv(tmp_path / "records-later.csv",
+    later = write_csv(tmp_path / "records-later.csv",
                        [_record("R1", removed_on="2025-03-01"), _record("R9")])
     report = ingest([later], store, today=TODAY)
     counts = report.tables["records"]
@@ -90,7 +81,7 @@ def test_a_later_export_of_a_record_replaces_it(tmp_path: Path, store: Store) ->
 def test_formats_csv_jsonl_parquet_agree(tmp_path: Path) -> None:
     rows = [_record("R1"), _record("R2", amount="12.5", severity="2",
                                    record_type="administrative_penalty", removed_on="")]
-    csv_path = _write_csv(tmp_path / "records.csv", rows)
+    csv_path = write_csv(tmp_path / "records.csv", rows)
     jsonl_path = tmp_path / "records.jsonl"
     jsonl_path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows) + "\n")
     parquet_path = tmp_path / "records.parquet"
@@ -106,7 +97,7 @@ def test_formats_csv_jsonl_parquet_agree(tmp_path: Path) -> None:
 
 def test_malformed_csv_row_is_rejected_and_row_numbers_stay_right(tmp_path: Path,
                                                                  store: Store) -> None:
-    path = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2"), _record("R3")])
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2"), _record("R3")])
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[2] += ",surplus"  # data row 2 has one field too many
     lines[3] = lines[3].replace("2024-07-05", "2024-06-01")  # data row 3: bad collected_on
@@ -131,7 +122,7 @@ def test_malformed_csv_row_is_rejected_and_row_numbers_stay_right(tmp_path: Path
 def test_fatal_input_raises_one_line_and_publishes_nothing(
     tmp_path: Path, store: Store, name: str, content: str | bytes, message: str
 ) -> None:
-    good = _write_csv(tmp_path / "inspections.csv", [VALID_ROWS["inspections"]])
+    good = write_csv(tmp_path / "inspections.csv", [VALID_ROWS["inspections"]])
     bad = tmp_path / name
     bad.write_bytes(content if isinstance(content, bytes) else content.encode())
     with pytest.raises(InputError) as error:
@@ -158,7 +149,7 @@ def test_cli_fatal_input_exits_nonzero_with_one_line(tmp_path: Path) -> None:
 def test_directory_input_skips_private_files(tmp_path: Path, store: Store) -> None:
     folder = tmp_path / "export"
     folder.mkdir()
-    _write_csv(folder / "records.csv", [_record("R1")])
+    write_csv(folder / "records.csv", [_record("R1")])
     (folder / "_hidden_risk.csv").write_text("uscc,risk\nx,1\n")
     report = ingest([folder], store, today=TODAY)
     assert [f.path.name for f in report.files] == ["records.csv"]
@@ -166,8 +157,8 @@ def test_directory_input_skips_private_files(tmp_path: Path, store: Store) -> No
 
 
 def test_orphans_are_counted_not_dropped(tmp_path: Path, store: Store) -> None:
-    enterprises = _write_csv(tmp_path / "enterprises.csv", [_enterprise(USCC_A)])
-    records = _write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", uscc=USCC_B)])
+    enterprises = write_csv(tmp_path / "enterprises.csv", [_enterprise(USCC_A)])
+    records = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", uscc=USCC_B)])
     report = ingest([enterprises, records], store, today=TODAY)
     assert report.orphans["records"] == 1
     assert report.tables["records"].stored == 2

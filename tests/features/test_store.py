@@ -1,21 +1,16 @@
 """The versioned store: atomic publish, crash safety, one writer at a time, pruning."""
 
-import csv
 from pathlib import Path
 
 import pytest
 
 from features.ingest import ingest
 from features.store import KEEP_VERSIONS, Store
-from tests.features.conftest import TODAY, VALID_ROWS
+from tests.features.conftest import TODAY, VALID_ROWS, write_csv
 
 
 def _records(path: Path, ids: list[str]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(VALID_ROWS["records"]))
-        writer.writeheader()
-        writer.writerows({**VALID_ROWS["records"], "record_id": i} for i in ids)
-    return path
+    return write_csv(path, [{**VALID_ROWS["records"], "record_id": i} for i in ids])
 
 
 def test_a_crash_before_the_pointer_swap_leaves_the_published_version(

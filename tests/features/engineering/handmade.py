@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 from features.ingest import ingest
 from features.reference.uscc import compose
 from features.store import Store
+from tests.features.conftest import write_csv
 
 AS_OF = dt.date(2024, 6, 30)
 TODAY = dt.date(2026, 11, 22)
@@ -115,13 +115,6 @@ def inspections() -> list[dict[str, str]]:
          "result": "no_problem", "department": "市场监管局"},
     ]
 
-
-def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def build_store(folder: Path, extra_records: list[dict[str, str]] | None = None,
