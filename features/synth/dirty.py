@@ -75,7 +75,8 @@ class Corruptor:
         self.end_day = end_day
 
     def _future(self, rng: np.random.Generator, values: Values, _: Values) -> Values:
-        offsets = rng.integers(30, 400, len(values))
+        """A mistyped year decades ahead (2025 → 2052): in the future whenever it is read."""
+        offsets = rng.integers(10 * 365, 60 * 365, len(values))
         end = np.datetime64(to_date(self.end_day), "D")
         return [str(end + o) for o in offsets]
 

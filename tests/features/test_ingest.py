@@ -162,3 +162,31 @@ def test_orphans_are_counted_not_dropped(tmp_path: Path, store: Store) -> None:
     report = ingest([enterprises, records], store, today=TODAY)
     assert report.orphans["records"] == 1
     assert report.tables["records"].stored == 2
+
+
+def test_synthetic_province_passes_the_contract(tmp_path: Path) -> None:
+    from features.synth import generate
+
+    summary = generate(tmp_path / "clean", enterprises=1500, months=12, seed=5)
+    report = ingest([tmp_path / "clean"], Store(tmp_path / "s1"), today=TODAY)
+    for name, counts in report.tables.items():
+        assert counts.rows == summary.rows[name]
+        assert counts.rejected == 0, name
+        assert counts.stored == summary.rows[name]
+
+
+def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
+    from features.synth import generate
+
+    summary = generate(tmp_path / "dirty", enterprises=1500, months=12, seed=5, dirty=0.05,
+                       fmt="csv")
+    report = ingest([tmp_path / "dirty"], Store(tmp_path / "s2"),
+                    rejects_path=tmp_path / "rejects.csv", today=TODAY)
+    for name, counts in report.tables.items():
+        assert counts.rows == summary.rows[name]
+        assert counts.rejected == summary.dirty_rows[name] > 0, name
+        assert counts.accepted + counts.rejected == counts.rows
+    rejects = pl.read_csv(tmp_path / "rejects.csv", infer_schema=False)
+    assert {"uscc", "a key not seen earlier in this ingest"} & set(
+        rejects.get_column("field").to_list() + rejects.get_column("expected").to_list()
+    )
