@@ -105,7 +105,8 @@ def contract_command() -> None:
 
 def summary_command(store: StoreOption = DEFAULT_STORE) -> None:
     """Summarise the store: tables, enterprises by status and prefecture, records by type."""
-    from features.summary import LATE_WORKING_DAYS, summarise
+    from features.reference.record_types import COLLECTION_DEADLINES
+    from features.summary import summarise
 
     summary = summarise(Store(store))
     if summary.version is None:
@@ -119,8 +120,8 @@ def summary_command(store: StoreOption = DEFAULT_STORE) -> None:
     if summary.records_by_type.height:
         shown = summary.records_by_type.with_columns(
             (pl.col(f"late_over_{d}wd") * 100).round(1).alias(f"% over {d} working days")
-            for d in LATE_WORKING_DAYS
-        ).drop(f"late_over_{d}wd" for d in LATE_WORKING_DAYS)
+            for d in COLLECTION_DEADLINES
+        ).drop(f"late_over_{d}wd" for d in COLLECTION_DEADLINES)
         _print_frame(shown, "Records by type and collection delay")
 
 

@@ -8,11 +8,8 @@ import numpy as np
 import polars as pl
 
 from features.reference.divisions import division_names
-from features.reference.record_types import BY_CODE
+from features.reference.record_types import BY_CODE, COLLECTION_DEADLINES
 from features.store import Store
-
-LATE_WORKING_DAYS = (7, 20)
-"""Collection deadlines named in the seeds: 7 working days (Nanyang), 20 (Hohhot, Zhanhe)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +75,7 @@ def _records_by_type(connection) -> pl.DataFrame:
     pairs = pairs.with_columns(pl.Series("delay", delay))
     late = [
         ((pl.col("delay") > days).cast(pl.Int64) * pl.col("n")).sum().alias(f"late_{days}")
-        for days in LATE_WORKING_DAYS
+        for days in COLLECTION_DEADLINES
     ]
     grouped = pairs.group_by("record_type").agg(pl.col("n").sum().alias("records"), *late)
     return grouped.select(
@@ -89,7 +86,7 @@ def _records_by_type(connection) -> pl.DataFrame:
         "records",
         *[
             (pl.col(f"late_{d}") / pl.col("records")).alias(f"late_over_{d}wd")
-            for d in LATE_WORKING_DAYS
+            for d in COLLECTION_DEADLINES
         ],
     ).sort("records", descending=True)
 

@@ -36,7 +36,6 @@ from features.reference.divisions import division_names
 from features.reference.record_types import DOMAINS, RECORD_TYPES, SEVERITIES
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
-REJECT_COLUMNS = ("row", "field", "expected", "found")
 EXPECTED_BY_KIND = {
     Kind.DATE: "a date YYYY-MM-DD",
     Kind.DECIMAL: "a number",

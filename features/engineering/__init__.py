@@ -1,5 +1,5 @@
 """Point-in-time feature definitions as Ibis expressions: one definition, any engine."""
 
-from features.engineering.build import feature_table, features_at
+from features.engineering.build import features_at
 
-__all__ = ["feature_table", "features_at"]
+__all__ = ["features_at"]

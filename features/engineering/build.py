@@ -86,17 +86,6 @@ def assemble(
     )
 
 
-def feature_table(
-    enterprises: ir.Table,
-    records: ir.Table,
-    relations: ir.Table,
-    inspections: ir.Table,
-    as_of: dt.date,
-) -> ir.Table:
-    """The whole feature table as one expression (engines may prefer `features_at`)."""
-    return assemble(enterprises, record_features(records, as_of), relations, inspections, as_of)
-
-
 @contextlib.contextmanager
 def features_at(tables: dict[str, ir.Table], as_of: dt.date) -> Iterator[ir.Table]:
     """The feature table with the record aggregates materialised once on the engine

@@ -18,8 +18,9 @@ import ibis.expr.types as ir
 
 from features.catalog import WINDOWS
 from features.engineering.pit import AsOf, not_after, visible_records, working_days
+from features.reference.record_types import COLLECTION_DEADLINES
 
-LATE_AFTER_WORKING_DAYS = 7
+LATE_AFTER_WORKING_DAYS = COLLECTION_DEADLINES[0]
 GRADE_POINTS = {"A": 1, "B": 2, "C": 3, "D": 4}
 
 BROAD_TYPES = (

@@ -25,6 +25,9 @@ class RecordType(NamedTuple):
     needs_domain: bool = False
 
 
+COLLECTION_DEADLINES = (7, 20)
+"""Working days within which a record must be collected (归集): 7 in Nanyang, 20 in Hohhot and
+Zhanhe (seeds 000, 001)."""
 SEVERITIES = (1, 2, 3)
 """1 轻微 minor · 2 一般 general · 3 严重 serious."""
 DOMAINS = ("food", "drug", "special_equipment", "medical_device", "cosmetics", "industrial_product")
