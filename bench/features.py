@@ -33,7 +33,7 @@ sys.path[:] = (
     [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 )
 
-from measure import peak_rss_gib  # noqa: E402
+from measure import cached_province, peak_rss_gib  # noqa: E402
 
 
 def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
@@ -107,14 +107,9 @@ def prepare(work: Path, enterprises: int, months: int, seed: int) -> Path:
     """Synthesise and ingest the province once; return the store directory."""
     from features.ingest import ingest
     from features.store import Store
-    from features.synth import generate
 
-    province = work / f"province-{enterprises}-{months}-{seed}"
+    province = cached_province(work, enterprises, months, seed)
     store_dir = work / f"store-{enterprises}-{months}-{seed}"
-    if not (province / "records.parquet").exists():
-        started = time.perf_counter()
-        generate(province, enterprises=enterprises, months=months, seed=seed)
-        print(f"synthesised {province} in {time.perf_counter() - started:.0f} s")
     if Store(store_dir).version is None:
         started = time.perf_counter()
         report = ingest([province], Store(store_dir))

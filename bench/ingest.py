@@ -25,7 +25,7 @@ sys.path[:] = (
     [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 )
 
-from measure import peak_rss_gib  # noqa: E402
+from measure import cached_province, peak_rss_gib  # noqa: E402
 
 
 def child(province: Path, store: Path) -> None:
@@ -71,11 +71,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.store)
         return
-    from features.synth import generate
-
-    province = args.work / f"province-{args.enterprises}-{args.months}-{args.seed}"
-    if not (province / "records.parquet").exists():
-        generate(province, enterprises=args.enterprises, months=args.months, seed=args.seed)
+    province = cached_province(args.work, args.enterprises, args.months, args.seed)
     store = args.work / "ingest-bench-store"
     shutil.rmtree(store, ignore_errors=True)
     for label in ("first ingest", "re-ingest"):

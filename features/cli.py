@@ -23,6 +23,15 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def require_store(store: Path) -> Store:
+    """The store at ``store``; exit 2 with a one-line message when nothing is published yet."""
+    opened = Store(store)
+    if opened.version is None:
+        errors.print(f"error: {store}: empty store; run `ecr ingest` first", markup=False)
+        raise typer.Exit(code=2)
+    return opened
+
+
 def synth_command(
     out: Annotated[Path, typer.Option("--out", help="Directory to write the four tables to.")],
     enterprises: Annotated[int, typer.Option(min=1, help="Number of enterprises.")] = 20_000,
@@ -108,10 +117,7 @@ def summary_command(store: StoreOption = DEFAULT_STORE) -> None:
     from features.reference.record_types import COLLECTION_DEADLINES
     from features.summary import summarise
 
-    summary = summarise(Store(store))
-    if summary.version is None:
-        errors.print(f"error: {store}: empty store; run `ecr ingest` first", markup=False)
-        raise typer.Exit(code=2)
+    summary = summarise(require_store(store))
     period = f", records {summary.period[0]} … {summary.period[1]}" if summary.period else ""
     console.print(f"[bold]Store {store} at version {summary.version}[/bold]{period}")
     console.print(", ".join(f"{n}: {rows:,}" for n, rows in summary.table_rows.items()))

@@ -9,16 +9,11 @@ from typing import Annotated
 
 import pyarrow.parquet as pq
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
 from features.catalog import CATALOG, DIMENSION_NAMES
-from features.cli import DEFAULT_STORE, StoreOption
+from features.cli import DEFAULT_STORE, StoreOption, console, errors, require_store
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
-from features.store import Store
-
-console = Console()
-errors = Console(stderr=True)
 
 
 def _parse_date(text: str, option: str) -> dt.date:
@@ -27,14 +22,6 @@ def _parse_date(text: str, option: str) -> dt.date:
     except ValueError:
         raise typer.BadParameter(f"expected a date YYYY-MM-DD, found {text!r}",
                                  param_hint=option) from None
-
-
-def _require_store(store: Path) -> Store:
-    opened = Store(store)
-    if opened.version is None:
-        errors.print(f"error: {store}: empty store; run `ecr ingest` first", markup=False)
-        raise typer.Exit(code=2)
-    return opened
 
 
 def features_command(
@@ -53,7 +40,7 @@ def features_command(
     from features.engines import compute_features
 
     date = _parse_date(as_of, "--as-of")
-    opened = _require_store(store)
+    opened = require_store(store)
     started = time.perf_counter()
     table = compute_features(opened, date)
     elapsed = time.perf_counter() - started
@@ -99,7 +86,7 @@ def training_set_command(
         outcomes = tuple(Outcome.parse(o) for o in outcome) if outcome else DEFAULT_OUTCOMES
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--outcome") from None
-    opened = _require_store(store)
+    opened = require_store(store)
     dates = snapshot_dates(opened, _parse_date(first, "--first"),
                            _parse_date(last, "--last") if last else None, horizon)
     summary = RichTable(title=f"Training set → {out}")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
 from features.readers import SUPPORTED_SUFFIXES, InputError, Reader
@@ -310,8 +311,6 @@ def _manifest(store: Store, plan: list[FileCounts], new_files: dict[str, Path]) 
 
 
 def _row_count(path: Path) -> int:
-    import pyarrow.parquet as pq
-
     return pq.ParquetFile(path).metadata.num_rows
 
 
