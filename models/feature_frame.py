@@ -1,0 +1,127 @@
+"""The model's view of a feature table: which columns, in which order, and how they are encoded.
+
+Numeric columns become float64 with NaN for missing values; categorical columns become the
+index of their value among the levels seen in training, NaN when missing or unseen (LightGBM
+then sends them down its missing-value branch). The spec is plain data, saved with the model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from features.catalog import BY_NAME
+
+
+class FeatureTableError(ValueError):
+    """A feature table that the model cannot read; the message names the column."""
+
+
+def as_arrow(table: pa.Table | pd.DataFrame) -> pa.Table:
+    if isinstance(table, pa.Table):
+        return table
+    return pa.Table.from_pandas(table, preserve_index=False)
+
+
+def is_categorical_type(data_type: pa.DataType) -> bool:
+    return (pa.types.is_string(data_type) or pa.types.is_large_string(data_type)
+            or pa.types.is_dictionary(data_type))
+
+
+def is_numeric_type(data_type: pa.DataType) -> bool:
+    return (pa.types.is_integer(data_type) or pa.types.is_floating(data_type)
+            or pa.types.is_boolean(data_type) or pa.types.is_decimal(data_type))
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """Feature columns in model order, categorical levels, monotone constraints."""
+
+    names: tuple[str, ...]
+    levels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    monotone: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.monotone:
+            object.__setattr__(self, "monotone", (0,) * len(self.names))
+        if len(self.monotone) != len(self.names):
+            raise ValueError("feature spec: one monotone constraint per feature expected")
+
+    @classmethod
+    def infer(
+        cls, table: pa.Table, names: Sequence[str], monotone: Mapping[str, int] | None = None
+    ) -> FeatureSpec:
+        """Categorical columns are the string ones; their levels are the values seen."""
+        levels: dict[str, tuple[str, ...]] = {}
+        for name in names:
+            if name not in table.column_names:
+                raise FeatureTableError(f"feature column {name!r} is missing from the table")
+            column = table[name]
+            if is_categorical_type(column.type):
+                values = pc.unique(pc.cast(column, pa.string())).drop_null().to_pylist()
+                levels[name] = tuple(sorted(values))
+            elif not is_numeric_type(column.type):
+                raise FeatureTableError(
+                    f"column {name!r}: expected a number or a category (text), found "
+                    f"{column.type}; exclude it or convert it first"
+                )
+        constraints = tuple(
+            0 if name in levels else int((monotone or {}).get(name, 0)) for name in names
+        )
+        return cls(tuple(names), levels, constraints)
+
+    @classmethod
+    def from_catalog(cls, table: pa.Table, names: Sequence[str]) -> FeatureSpec:
+        """Monotone directions from the feature catalog for the columns it knows."""
+        return cls.infer(table, names, {n: BY_NAME[n].direction for n in names if n in BY_NAME})
+
+    @property
+    def categorical_indices(self) -> list[int]:
+        return [i for i, n in enumerate(self.names) if n in self.levels]
+
+    def matrix(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
+        """The float64 matrix the booster reads, rows in input order."""
+        table = as_arrow(table)
+        missing = [n for n in self.names if n not in table.column_names]
+        if missing:
+            raise FeatureTableError(
+                f"{source}: expected feature columns {', '.join(missing)}; not found "
+                f"(the table has {len(table.column_names)} columns)"
+            )
+        out = np.empty((table.num_rows, len(self.names)), dtype=np.float64, order="F")
+        for j, name in enumerate(self.names):
+            out[:, j] = self._encode(table[name], name, source)
+        return out
+
+    def _encode(self, column: pa.ChunkedArray, name: str, source: str) -> npt.NDArray:
+        if name in self.levels:
+            text = pc.cast(column, pa.string()) if not pa.types.is_string(column.type) else column
+            index = pc.index_in(text, value_set=pa.array(self.levels[name], pa.string()))
+            return index.to_numpy(zero_copy_only=False).astype(np.float64)
+        if not is_numeric_type(column.type):
+            try:
+                column = pc.cast(column, pa.float64())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                found = next((v for v in column.to_pylist() if v is not None), None)
+                raise FeatureTableError(
+                    f"{source}: column {name!r}: expected numbers, found {column.type} "
+                    f"(e.g. {found!r})"
+                ) from None
+        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
+        return np.asarray(values, dtype=np.float64)
+
+    def to_dict(self) -> dict[str, object]:
+        return {"names": list(self.names),
+                "levels": {k: list(v) for k, v in self.levels.items()},
+                "monotone": list(self.monotone)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> FeatureSpec:
+        levels = {k: tuple(v) for k, v in data["levels"].items()}  # type: ignore[union-attr]
+        return cls(tuple(data["names"]), levels, tuple(data["monotone"]))  # type: ignore[arg-type]

@@ -1,0 +1,80 @@
+"""The scoring chain: booster log-odds → calibrated probability → 0–1000 score → class.
+
+A `RiskModel` is saved as a directory of plain files: the booster in LightGBM's own text format
+and one JSON document with the feature spec, calibrator, score map and metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+
+from models.calibration import Calibrator, calibrator_from_dict
+from models.feature_frame import FeatureSpec
+from models.score_map import ScoreMap, risk_class
+
+BOOSTER_FILE = "booster.txt"
+CHAIN_FILE = "scoring_chain.json"
+OUTPUT_COLUMNS = ("probability", "score", "risk_class")
+
+
+@dataclass
+class RiskModel:
+    booster: lgb.Booster
+    spec: FeatureSpec
+    calibrator: Calibrator
+    score_map: ScoreMap
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def raw_logit(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
+        """The booster's log-odds for every row."""
+        return self.booster.predict(self.spec.matrix(table, source), raw_score=True)
+
+    def predict(self, table: pa.Table | pd.DataFrame, source: str = "table") -> pa.Table:
+        """probability, score and risk_class for every row, in input order."""
+        probability = self.calibrator.probability(self.raw_logit(table, source))
+        score = self.score_map.score(probability)
+        return pa.table({
+            "probability": pa.array(probability, pa.float64()),
+            "score": pa.array(score, pa.float64()),
+            "risk_class": pa.array(risk_class(score), pa.string()),
+        })
+
+    def save(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        self.booster.save_model(str(directory / BOOSTER_FILE))
+        chain = {
+            "features": self.spec.to_dict(),
+            "calibrator": self.calibrator.to_dict(),
+            "score_map": self.score_map.to_dict(),
+            "metadata": self.metadata,
+        }
+        (directory / CHAIN_FILE).write_text(json.dumps(chain, ensure_ascii=False, indent=1),
+                                            encoding="utf-8")
+        return directory
+
+    @classmethod
+    def load(cls, directory: Path) -> RiskModel:
+        chain = json.loads((directory / CHAIN_FILE).read_text(encoding="utf-8"))
+        return cls(
+            booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
+            spec=FeatureSpec.from_dict(chain["features"]),
+            calibrator=calibrator_from_dict(chain["calibrator"]),
+            score_map=ScoreMap.from_dict(chain["score_map"]),
+            metadata=chain.get("metadata", {}),
+        )
+
+
+def predictions_frame(predictions: pa.Table) -> pd.DataFrame:
+    """The prediction table as pandas, with the class as plain text."""
+    frame = predictions.to_pandas()
+    frame["risk_class"] = frame["risk_class"].astype(object)
+    return frame
+

@@ -1,0 +1,111 @@
+"""Read a feature table for training: the file, its label, its feature columns, its fingerprint."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from features.catalog import FEATURE_NAMES
+
+METADATA_PREFIX = "ecr."
+
+
+class TableError(ValueError):
+    """A training table that cannot be used; the message names the file, column and row."""
+
+
+@dataclass(frozen=True)
+class FeatureTable:
+    path: Path
+    table: pa.Table
+    sha256: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def fingerprint(self) -> dict[str, str]:
+        """What identifies the training data: file hash, shape and the store it came from."""
+        return {"data_file": str(self.path), "data_sha256": self.sha256,
+                "data_rows": str(self.table.num_rows),
+                "data_columns": str(self.table.num_columns),
+                **{k.removeprefix(METADATA_PREFIX): v for k, v in self.metadata.items()}}
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_table(path: Path) -> FeatureTable:
+    """A CSV or Parquet file (by extension) as Arrow, with its ``ecr.*`` Parquet metadata."""
+    if not path.is_file():
+        raise TableError(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    metadata: dict[str, str] = {}
+    try:
+        if suffix == ".parquet":
+            table = pq.read_table(path)
+            raw = table.schema.metadata or {}
+            metadata = {k.decode(): v.decode() for k, v in raw.items()
+                        if k.decode().startswith(METADATA_PREFIX)}
+        elif suffix == ".csv":
+            table = pcsv.read_csv(path)
+        else:
+            raise TableError(f"{path}: expected a .csv or .parquet file, found {suffix!r}")
+    except (pa.ArrowInvalid, OSError) as error:
+        raise TableError(f"{path}: cannot read: {error}") from None
+    return FeatureTable(path, table, _sha256(path), metadata)
+
+
+def label_vector(data: FeatureTable, label: str) -> npt.NDArray[np.int64]:
+    """The 0/1 outcome column; any other value is an error naming its row."""
+    if label not in data.table.column_names:
+        raise TableError(f"{data.path}: expected a label column {label!r}; the columns are "
+                         f"{', '.join(data.table.column_names[:20])}")
+    column = data.table[label]
+    if column.null_count:
+        row = int(np.flatnonzero(np.asarray(pc.is_null(column)))[0])
+        raise TableError(f"{data.path}: row {row + 1}, column {label!r}: expected 0 or 1, "
+                         "found an empty value")
+    values = column.to_pylist()
+    bad = next((i for i, v in enumerate(values) if v not in (0, 1)), None)
+    if bad is not None:
+        raise TableError(f"{data.path}: row {bad + 1}, column {label!r}: expected 0 or 1, "
+                         f"found {values[bad]!r}")
+    y = np.asarray(values, dtype=np.int64)
+    if y.min() == y.max():
+        raise TableError(f"{data.path}: column {label!r}: expected both outcomes, found only "
+                         f"{int(y[0])}")
+    return y
+
+
+def feature_columns(
+    data: FeatureTable, reserved: Sequence[str], exclude: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """(features, ignored columns). A table holding the whole catalog uses exactly the catalog;
+    any other table uses every column that is not reserved (label, time, id) or excluded."""
+    columns = data.table.column_names
+    unknown = [c for c in exclude if c not in columns]
+    if unknown:
+        raise TableError(f"{data.path}: --exclude names columns not in the table: "
+                         f"{', '.join(unknown)}")
+    if set(FEATURE_NAMES) <= set(columns):
+        names = [n for n in FEATURE_NAMES if n not in exclude]
+    else:
+        names = [c for c in columns if c not in reserved and c not in exclude]
+    ignored = [c for c in columns if c not in names and c not in reserved]
+    if not names:
+        raise TableError(f"{data.path}: no feature columns left after the label, time, id and "
+                         "excluded columns")
+    return names, ignored
