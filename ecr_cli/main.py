@@ -6,6 +6,8 @@ import typer
 
 from features.cli import contract_command, ingest_command, summary_command, synth_command
 from features.feature_commands import features_command, training_set_command
+from serving.cli import score_command
+from training.cli import promote_command, runs_command, train_command
 
 app = typer.Typer(
     name="ecr",
@@ -20,3 +22,7 @@ app.command("summary")(summary_command)
 app.command("contract")(contract_command)
 app.command("features")(features_command)
 app.command("training-set")(training_set_command)
+app.command("train")(train_command)
+app.command("promote")(promote_command)
+app.command("runs")(runs_command)
+app.command("score")(score_command)

@@ -70,6 +70,19 @@ def snapshot_dates(
     return [d for d in candidates if window_complete(d, end, horizon_months, grace_days)]
 
 
+def training_set_metadata(
+    store: Store, as_of_dates: list[dt.date], outcomes: tuple[Outcome, ...], horizon_months: int
+) -> dict[str, str]:
+    """Parquet metadata that says where a training set came from and what its label means."""
+    return {
+        "ecr.store": str(store.root),
+        "ecr.store_version": str(store.version),
+        "ecr.horizon_months": str(horizon_months),
+        "ecr.outcomes": ",".join(map(str, outcomes)),
+        "ecr.snapshots": ",".join(map(str, as_of_dates)),
+    }
+
+
 def build_training_set(
     store: Store,
     out: Path,
@@ -97,7 +110,9 @@ def build_training_set(
                 ).order_by("uscc")
                 batch: pa.Table = labelled.to_pyarrow()
             if writer is None:
-                writer = pq.ParquetWriter(partial, batch.schema, compression="zstd")
+                schema = batch.schema.with_metadata(training_set_metadata(
+                    store, as_of_dates, outcomes, horizon_months))
+                writer = pq.ParquetWriter(partial, schema, compression="zstd")
             writer.write_table(batch.cast(writer.schema))
             snapshot = Snapshot(as_of, batch.num_rows, int(pa.compute.sum(batch["adverse"])
                                                            .as_py() or 0))

@@ -3,8 +3,8 @@
 Policy sets three outcome probabilities ``p_b < p_c < p_d``; an enterprise whose probability is
 exactly ``p_b`` scores 200 (the A/B cut), ``p_c`` scores 500 and ``p_d`` scores 750. Between
 the anchors the score is linear in log-odds, so equal steps of risk are equal steps of score.
-Outside them it approaches the bounds exponentially in log-odds, with slopes chosen so the map
-is continuously differentiable:
+Outside them it approaches the bounds exponentially in log-odds, with the slopes matched where
+the tails meet the linear part (no kink at 200 or 750):
 
     z < z_b:        s = 200 · exp(k_lo · (z − z_b)),      k_lo = 1.5 / (z_c − z_b)
     z_b ≤ z ≤ z_d:  piecewise linear through (z_b, 200), (z_c, 500), (z_d, 750)

@@ -25,6 +25,7 @@ from mlflow.models import infer_signature
 from features.catalog import BY_NAME
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
+from models.registry import REGISTERED_MODEL
 from models.risk_model import RiskModel, predictions_frame
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
 from training.calibrate import choose_calibrator
@@ -39,7 +40,6 @@ from training.figures import (
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
 from training.table import FeatureTable, TableError, feature_columns, label_vector, read_table
-from training.tracking import REGISTERED_MODEL
 from training.tuning import tune
 
 SHAP_SAMPLE_ROWS = 2000
@@ -57,6 +57,8 @@ class TrainConfig:
     exclude: tuple[str, ...] = ()
     test_periods: int = 3
     valid_periods: int = 3
+    train_periods: int | None = 12
+    """The latest eligible periods to train on; None or 0 for all."""
     embargo: int | None = None
     """Months (periods for non-date times) between training and validation; None: the
     outcome horizon recorded in the table, else 0."""
@@ -94,7 +96,7 @@ def make_split(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Split
         if embargo is None:
             embargo = int(data.metadata.get("ecr.horizon_months", 0))
         return out_of_time_split(data.table[time], config.test_periods, config.valid_periods,
-                                 embargo)
+                                 embargo, config.train_periods)
     return stratified_split(y, config.valid_share, config.test_share, config.seed)
 
 

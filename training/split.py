@@ -57,9 +57,13 @@ def _step_back(period: object, steps: int, periods: list[object]) -> object:
 
 
 def out_of_time_split(
-    periods: pa.ChunkedArray | pa.Array, test_periods: int, valid_periods: int, embargo: int
+    periods: pa.ChunkedArray | pa.Array, test_periods: int, valid_periods: int, embargo: int,
+    train_periods: int | None = None,
 ) -> Split:
-    """Split rows by their period; ``embargo`` is in months for dates, else in periods."""
+    """Split rows by their period; ``embargo`` is in months for dates, else in periods.
+
+    Training takes the latest ``train_periods`` eligible periods (all when None or 0).
+    """
     if periods.null_count:
         raise SplitError(f"the time column has {periods.null_count} missing values")
     distinct = sorted(pc.unique(periods).to_pylist())
@@ -74,6 +78,8 @@ def out_of_time_split(
     latest_train = _step_back(valid[0], embargo, distinct) if embargo else None
     earlier = distinct[:-(test_periods + valid_periods)]
     train = [p for p in earlier if latest_train is None or p <= latest_train]
+    if train_periods:
+        train = train[-train_periods:]
     if not train:
         raise SplitError(
             f"out-of-time split: no period is at least {embargo} before the first validation "

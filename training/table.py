@@ -11,10 +11,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pcsv
-import pyarrow.parquet as pq
 
 from features.catalog import FEATURE_NAMES
+from models.tables import TableFileError, read_table_file
 
 METADATA_PREFIX = "ecr."
 
@@ -49,22 +48,13 @@ def _sha256(path: Path) -> str:
 
 def read_table(path: Path) -> FeatureTable:
     """A CSV or Parquet file (by extension) as Arrow, with its ``ecr.*`` Parquet metadata."""
-    if not path.is_file():
-        raise TableError(f"{path}: no such file")
-    suffix = path.suffix.lower()
-    metadata: dict[str, str] = {}
     try:
-        if suffix == ".parquet":
-            table = pq.read_table(path)
-            raw = table.schema.metadata or {}
-            metadata = {k.decode(): v.decode() for k, v in raw.items()
-                        if k.decode().startswith(METADATA_PREFIX)}
-        elif suffix == ".csv":
-            table = pcsv.read_csv(path)
-        else:
-            raise TableError(f"{path}: expected a .csv or .parquet file, found {suffix!r}")
-    except (pa.ArrowInvalid, OSError) as error:
-        raise TableError(f"{path}: cannot read: {error}") from None
+        table = read_table_file(path)
+    except TableFileError as error:
+        raise TableError(str(error)) from None
+    raw = table.schema.metadata or {}
+    metadata = {k.decode(): v.decode() for k, v in raw.items()
+                if k.decode().startswith(METADATA_PREFIX)}
     return FeatureTable(path, table, _sha256(path), metadata)
 
 

@@ -1,0 +1,181 @@
+"""Command-line commands of the training package: train, promote, runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table as RichTable
+
+from features.cli import DEFAULT_STORE, StoreOption, console, errors, require_store
+from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
+from models.registry import DEFAULT_TRACKING_URI, EXPERIMENT, configure
+
+TrackingOption = Annotated[
+    str, typer.Option("--tracking-uri", envvar="MLFLOW_TRACKING_URI",
+                      help="MLflow tracking store.")
+]
+ExperimentOption = Annotated[str, typer.Option(help="MLflow experiment.")]
+DEFAULT_TRAINING_SET = Path("data/training/training-set.parquet")
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def train_command(
+    table: Annotated[Path | None, typer.Option(
+        help="Prepared feature table (CSV or Parquet). Default: build the training set from "
+             "the store.")] = None,
+    label: Annotated[str, typer.Option(help="0/1 outcome column.")] = "adverse",
+    time_column: Annotated[str, typer.Option(
+        help="Period column for the out-of-time split; without it the split is stratified.")
+    ] = "as_of",
+    id_column: Annotated[list[str] | None, typer.Option(
+        help="Identifier column, never a feature (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(
+        help="Column not to use as a feature (repeatable).")] = None,
+    trials: Annotated[int, typer.Option(min=0, help="Optuna trials (0: default parameters).")
+                      ] = 0,
+    timeout: Annotated[float | None, typer.Option(min=1, help="Tuning time budget, seconds.")
+                       ] = None,
+    test_periods: Annotated[int, typer.Option(min=1, help="Latest periods to test on.")] = 3,
+    valid_periods: Annotated[int, typer.Option(
+        min=1, help="Periods before them to validate and calibrate on.")] = 3,
+    train_periods: Annotated[int, typer.Option(
+        min=0, help="Latest eligible periods to train on (0: all).")] = 12,
+    embargo: Annotated[int | None, typer.Option(
+        min=0, help="Months between the last training and first validation period. "
+                    "Default: the outcome horizon.")] = None,
+    class_probabilities: Annotated[str | None, typer.Option(
+        help="Outcome probabilities scoring 200, 500, 750, e.g. 0.05,0.2,0.5 (the default)."
+    )] = None,
+    class_shares: Annotated[str | None, typer.Option(
+        help="Instead: target class shares A,B,C,D on the latest test period.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed for LightGBM, Optuna and splits.")] = 7,
+    threads: Annotated[int | None, typer.Option(min=1, help="LightGBM threads.")] = None,
+    baseline: Annotated[bool, typer.Option(help="Also fit the WOE scorecard baseline.")] = True,
+    register: Annotated[bool, typer.Option(help="Register the model in MLflow.")] = True,
+    run_name: Annotated[str | None, typer.Option(help="MLflow run name.")] = None,
+    first: Annotated[str | None, typer.Option(
+        help="Store mode: earliest snapshot month (default: a year into the data).")] = None,
+    outcome: Annotated[list[str] | None, typer.Option(
+        help="Store mode: adverse outcome record_type[:outcome] (repeatable).")] = None,
+    horizon: Annotated[int, typer.Option(min=1, help="Store mode: outcome window, months.")
+                       ] = HORIZON_MONTHS,
+    training_set: Annotated[Path, typer.Option(
+        help="Store mode: where to write the training set.")] = DEFAULT_TRAINING_SET,
+    store: StoreOption = DEFAULT_STORE,
+    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+    experiment: ExperimentOption = EXPERIMENT,
+) -> None:
+    """Train the risk model (tuned, calibrated, mapped to 0–1000) and register it in MLflow.
+
+    The last line printed is the MLflow run id and the model URI.
+    """
+    from training.class_policy import ClassPolicy
+    from training.pipeline import TrainConfig, train
+    from training.split import SplitError
+    from training.table import TableError
+
+    try:
+        policy = ClassPolicy.parse(class_probabilities, class_shares)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--class-probabilities/--class-shares"
+                                 ) from None
+    if table is None:
+        embargo = horizon if embargo is None else embargo
+        table = _build_training_set(store, training_set, first, outcome, horizon, test_periods,
+                                    valid_periods, train_periods, embargo)
+    config = TrainConfig(
+        table=table, label=label, time_column=time_column or None,
+        id_columns=tuple(id_column or ("uscc",)), exclude=tuple(exclude or ()),
+        test_periods=test_periods, valid_periods=valid_periods,
+        train_periods=train_periods or None, embargo=embargo,
+        trials=trials or None, timeout=timeout, seed=seed, threads=threads, policy=policy,
+        baseline=baseline, register=register, run_name=run_name,
+    )
+    configure(tracking_uri, experiment)
+    console.print(f"training on {table} (tracking {tracking_uri}, experiment {experiment})")
+    try:
+        result = train(config, report=console.print)
+    except (TableError, SplitError, ValueError) as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"{result.run_id} {result.model_uri}")
+
+
+def _build_training_set(
+    store: Path, out: Path, first: str | None, outcome: list[str] | None, horizon: int,
+    test_periods: int, valid_periods: int, train_periods: int, embargo: int,
+) -> Path:
+    from training.snapshots import build_from_store
+    from training.split import SplitError
+
+    try:
+        outcomes = tuple(Outcome.parse(o) for o in outcome) if outcome else DEFAULT_OUTCOMES
+        first_date = dt.date.fromisoformat(first) if first else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--outcome/--first") from None
+    opened = require_store(store)
+    console.print(f"building the training set from {store} (version {opened.version})")
+    try:
+        build_from_store(
+            opened, out, first_date, test_periods, valid_periods, embargo,
+            train_periods or None, outcomes, horizon,
+            on_snapshot=lambda s: console.print(
+                f"  {s.as_of}: {s.rows:,} enterprises, {s.adverse_rate:.2%} adverse"),
+        )
+    except (SplitError, ValueError) as error:
+        raise _fail(str(error)) from None
+    return out
+
+
+def promote_command(
+    version: Annotated[str, typer.Argument(help="Registered model version to promote.")],
+    alias: Annotated[str, typer.Option(help="Alias to move.")] = "champion",
+    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+) -> None:
+    """Point the alias (default ``champion``) at a registered model version."""
+    import mlflow
+
+    from training.tracking import promote
+
+    configure(tracking_uri)
+    try:
+        previous = promote(version, alias)
+    except mlflow.exceptions.MlflowException as error:
+        raise _fail(f"cannot promote version {version!r}: {error.message}") from None
+    console.print(f"{alias}: version {previous or '(none)'} → {version}")
+
+
+def runs_command(
+    limit: Annotated[int, typer.Option(min=1, help="How many recent runs.")] = 10,
+    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+    experiment: ExperimentOption = EXPERIMENT,
+) -> None:
+    """Compare recent model runs: test metrics of boosters and baselines side by side."""
+    from training.tracking import recent_runs
+
+    configure(tracking_uri, experiment)
+    runs = recent_runs(experiment, limit)
+    if runs.empty:
+        console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
+        return
+    runs["run"] = runs["run"].str[:8]
+    table = RichTable(title=f"Recent runs in {experiment} ({tracking_uri})")
+    for column in runs.columns:
+        table.add_column(column, justify="right" if runs[column].dtype.kind == "f" else "left")
+    for row in runs.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, float):
+        return "" if value != value else f"{value:.4f}"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%m-%d %H:%M")
+    return "" if value is None else str(value)
