@@ -33,7 +33,7 @@ sys.path[:] = (
     [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 )
 
-from measure import cached_province, peak_rss_gib  # noqa: E402
+from measure import cached_store, peak_rss_gib  # noqa: E402
 
 
 def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
@@ -103,21 +103,6 @@ def _run_child(engine: str, store: Path, as_of: dt.date, out: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def prepare(work: Path, enterprises: int, months: int, seed: int) -> Path:
-    """Synthesise and ingest the province once; return the store directory."""
-    from features.ingest import ingest
-    from features.store import Store
-
-    province = cached_province(work, enterprises, months, seed)
-    store_dir = work / f"store-{enterprises}-{months}-{seed}"
-    if Store(store_dir).version is None:
-        started = time.perf_counter()
-        report = ingest([province], Store(store_dir))
-        rows = {name: c.stored for name, c in report.tables.items()}
-        print(f"ingested {rows} in {time.perf_counter() - started:.0f} s")
-    return store_dir
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--enterprises", type=int, default=1_000_000)
@@ -135,7 +120,7 @@ def main() -> None:
         child(args.child, args.store, as_of, args.out)
         return
     args.work.mkdir(parents=True, exist_ok=True)
-    store = prepare(args.work, args.enterprises, args.months, args.seed)
+    store = cached_store(args.work, args.enterprises, args.months, args.seed)
     from features.store import Store
 
     tables = Store(store).manifest()["tables"]

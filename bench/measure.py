@@ -29,3 +29,18 @@ def cached_province(work: Path, enterprises: int, months: int, seed: int) -> Pat
         generate(province, enterprises=enterprises, months=months, seed=seed)
         print(f"synthesised {province} in {time.perf_counter() - started:.0f} s")
     return province
+
+
+def cached_store(work: Path, enterprises: int, months: int, seed: int) -> Path:
+    """The cached province ingested once into a store under ``work``; the store directory."""
+    from features.ingest import ingest
+    from features.store import Store
+
+    province = cached_province(work, enterprises, months, seed)
+    store_dir = work / f"store-{enterprises}-{months}-{seed}"
+    if Store(store_dir).version is None:
+        started = time.perf_counter()
+        report = ingest([province], Store(store_dir))
+        rows = {name: c.stored for name, c in report.tables.items()}
+        print(f"ingested {rows} in {time.perf_counter() - started:.0f} s")
+    return store_dir

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,9 +64,8 @@ def datasets(
     categorical = spec.categorical_indices
     train_set = lgb.Dataset(x[train], y[train], feature_name=list(spec.names),
                             categorical_feature=categorical, free_raw_data=False,
-                            params={"verbosity": -1})
-    valid_set = lgb.Dataset(x[valid], y[valid], reference=train_set,
-                            categorical_feature=categorical, free_raw_data=False)
+                            params={"verbosity": -1, "feature_pre_filter": False})
+    valid_set = lgb.Dataset(x[valid], y[valid], reference=train_set, free_raw_data=False)
     return train_set, valid_set
 
 
@@ -74,12 +74,16 @@ def fit(
     callbacks: list[Callable[..., Any]] | None = None,
 ) -> Fitted:
     """Boost until the validation log loss stops improving for EARLY_STOPPING_ROUNDS rounds."""
-    booster = lgb.train(
-        dict(params), train_set, num_boost_round=MAX_ROUNDS, valid_sets=[valid_set],
-        valid_names=["valid"],
-        callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True,
-                                      verbose=False), *(callbacks or [])],
-    )
+    with warnings.catch_warnings():
+        # The validation set shares the training set's bins; LightGBM warns that the training
+        # parameters override the ones it was built with, which is what is wanted here.
+        warnings.filterwarnings("ignore", "Overriding the parameters from Reference Dataset")
+        booster = lgb.train(
+            dict(params), train_set, num_boost_round=MAX_ROUNDS, valid_sets=[valid_set],
+            valid_names=["valid"],
+            callbacks=[lgb.early_stopping(EARLY_STOPPING_ROUNDS, first_metric_only=True,
+                                          verbose=False), *(callbacks or [])],
+        )
     scores = booster.best_score["valid"]
     best = booster.best_iteration or booster.current_iteration()
     if booster.current_iteration() > best:

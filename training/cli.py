@@ -165,7 +165,9 @@ def runs_command(
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
         return
     runs["run"] = runs["run"].str[:8]
-    table = RichTable(title=f"Recent runs in {experiment} ({tracking_uri})")
+    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard")
+    table = RichTable(title=f"Recent model runs, newest first ({tracking_uri})", box=None,
+                      pad_edge=False, title_justify="left")
     for column in runs.columns:
         table.add_column(column, justify="right" if runs[column].dtype.kind == "f" else "left")
     for row in runs.itertuples(index=False):
@@ -175,7 +177,5 @@ def runs_command(
 
 def _cell(value: object) -> str:
     if isinstance(value, float):
-        return "" if value != value else f"{value:.4f}"
-    if isinstance(value, dt.datetime):
-        return value.strftime("%m-%d %H:%M")
+        return "" if value != value else f"{value:.3f}"
     return "" if value is None else str(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version as package_version
@@ -286,11 +287,12 @@ def _log_run_artifacts(
 
 def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
     """Log the pyfunc (booster, calibrator, score map, catalog inside) and register it."""
-    # Numbers are declared double so an integer column may carry missing values when scored.
     example_frame = example.to_pandas()
-    numeric = [n for n in example_frame.columns if n not in model.spec.levels]
-    example_frame[numeric] = example_frame[numeric].astype("float64")
-    signature = infer_signature(example_frame, predictions_frame(model.predict(example)))
+    with warnings.catch_warnings():
+        # MLflow hints that integer columns cannot hold missing values; the signature records
+        # the training table's own types, and the model itself reads gaps in any column.
+        warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+        signature = infer_signature(example_frame, predictions_frame(model.predict(example)))
     with tempfile.TemporaryDirectory() as folder:
         directory = model.save(Path(folder) / "risk_model")
         (directory / "feature_catalog.json").write_text(

@@ -40,12 +40,13 @@ class Split:
         def span(periods: tuple[object, ...]) -> str:
             return f"{periods[0]} … {periods[-1]}" if periods else "-"
 
-        return {
-            "split": self.kind, "train_rows": len(self.train), "valid_rows": len(self.valid),
-            "test_rows": len(self.test), "train_periods": span(self.train_periods),
-            "valid_periods": span(self.valid_periods), "test_periods": span(self.test_periods),
-            "embargo": self.embargo,
-        }
+        rows = {"split": self.kind, "train_rows": len(self.train),
+                "valid_rows": len(self.valid), "test_rows": len(self.test)}
+        if self.kind == "stratified":
+            return rows
+        return rows | {"train_periods": span(self.train_periods),
+                       "valid_periods": span(self.valid_periods),
+                       "test_periods": span(self.test_periods), "embargo": self.embargo}
 
 
 def _step_back(period: object, steps: int, periods: list[object]) -> object:

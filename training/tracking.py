@@ -14,7 +14,7 @@ def promote(version: str, alias: str = CHAMPION, name: str = REGISTERED_MODEL) -
     client = MlflowClient()
     client.get_model_version(name, version)  # fails clearly on an unknown version
     try:
-        previous = client.get_model_version_by_alias(name, alias).version
+        previous = str(client.get_model_version_by_alias(name, alias).version)
     except mlflow.exceptions.MlflowException:
         previous = None
     client.set_registered_model_alias(name, alias, version)
@@ -22,8 +22,8 @@ def promote(version: str, alias: str = CHAMPION, name: str = REGISTERED_MODEL) -
 
 
 RUN_COLUMNS = {
-    "run_id": "run", "tags.ecr.model_type": "model", "tags.ecr.registered_version": "version",
-    "start_time": "started", "metrics.test_roc_auc": "AUC", "metrics.test_ks": "KS",
+    "run_id": "run", "tags.ecr.model_type": "model", "tags.ecr.registered_version": "ver",
+    "metrics.test_roc_auc": "AUC", "metrics.test_ks": "KS",
     "metrics.test_brier": "Brier", "metrics.test_ece": "ECE", "metrics.psi_train_test": "PSI",
     "metrics.test_outcome_rate_A": "rate A", "metrics.test_outcome_rate_D": "rate D",
 }

@@ -1,4 +1,4 @@
-"""A small synthetic province in a store, shared by the tests that need realistic volume."""
+"""Shared fixtures: a small synthetic province in a store, for tests that need realistic volume."""
 
 from __future__ import annotations
 

@@ -1,0 +1,161 @@
+"""End to end through the CLI: train → register → promote → load by alias → score.
+
+A bring-your-own table (mixed types, missing values, no time column) is trained twice with the
+same seed; the synthetic store is trained out of time with tuning and the scorecard baseline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+from mlflow.tracking import MlflowClient
+from typer.testing import CliRunner
+
+from ecr_cli.main import app
+from features.store import Store
+from models.pyfunc import load_risk_model
+from models.registry import CHAMPION_URI, REGISTERED_MODEL
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output + repr(result.exception)
+    return result.stdout
+
+
+def byo_table(rows: int, seed: int) -> pa.Table:
+    """Numbers, integers, text categories and gaps; the outcome depends on all three kinds."""
+    rng = np.random.default_rng(seed)
+    amount = rng.normal(size=rows)
+    visits = rng.poisson(2, rows)
+    sector = rng.choice(["farm", "shop", "plant", "bank"], rows)
+    logit = -2.2 + 1.1 * amount + 0.35 * visits + np.where(sector == "plant", 1.0, 0.0)
+    target = (rng.random(rows) < 1 / (1 + np.exp(-logit))).astype(int)
+    amount[rng.random(rows) < 0.1] = np.nan
+    sector_values = [None if rng.random() < 0.05 else s for s in sector]
+    return pa.table({"record": [f"row-{i}" for i in range(rows)], "amount": amount,
+                     "visits": visits, "sector": sector_values, "target": target})
+
+
+@pytest.fixture(scope="module")
+def tracking(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("mlflow")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{folder}/mlflow.db")
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def byo(tracking: Path) -> dict[str, object]:
+    """The bring-your-own table trained twice with the same seed, then version 1 promoted."""
+    table_file = tracking / "byo.csv"
+    pcsv.write_csv(byo_table(4000, seed=1), table_file)
+    lines = [invoke("train", "--table", str(table_file), "--label", "target",
+                    "--id-column", "record", "--trials", "2", "--seed", "5",
+                    "--no-baseline").strip().splitlines()[-1] for _ in range(2)]
+    promoted = invoke("promote", "1")
+    return {"table": table_file, "last_lines": lines, "promoted": promoted}
+
+
+def test_train_prints_run_id_and_model_uri_last(byo: dict[str, object]) -> None:
+    first, second = byo["last_lines"]  # type: ignore[misc]
+    run_id, uri = first.split()
+    assert uri == f"models:/{REGISTERED_MODEL}/1" and second.endswith(f"{REGISTERED_MODEL}/2")
+    run = MlflowClient().get_run(run_id)
+    assert run.data.tags["ecr.model_type"] == "lightgbm"
+    assert run.data.params["split_split"] == "stratified"
+    assert {"test_roc_auc", "test_ks", "test_gini", "test_brier", "test_log_loss", "test_ece",
+            "psi_train_test", "test_share_A", "test_outcome_rate_A"} <= set(run.data.metrics)
+    trials = mlflow.search_runs(experiment_ids=[run.info.experiment_id],
+                                filter_string=f"tags.mlflow.parentRunId = '{run_id}'")
+    assert len(trials) == 2
+    artifacts = {a.path for a in MlflowClient().list_artifacts(run_id)}
+    assert {"feature_catalog.json", "figures", "class_table_test.json"} <= artifacts
+    figures = {a.path for a in MlflowClient().list_artifacts(run_id, "figures")}
+    assert {"figures/calibration_test.png", "figures/roc_test.png",
+            "figures/outcome_rate_by_class.png", "figures/shap_summary_test.png"} <= figures
+
+
+def test_same_seed_gives_the_identical_model(byo: dict[str, object]) -> None:
+    one = load_risk_model(f"models:/{REGISTERED_MODEL}/1")
+    two = load_risk_model(f"models:/{REGISTERED_MODEL}/2")
+    assert one.booster.model_to_string() == two.booster.model_to_string()
+    assert one.calibrator == two.calibrator and one.score_map == two.score_map
+
+
+def test_score_by_alias_round_trip(byo: dict[str, object], tracking: Path) -> None:
+    new_rows = byo_table(500, seed=2).drop_columns(["target"])
+    scoring = tracking / "new.parquet"
+    pq.write_table(new_rows, scoring)
+    out = tracking / "scored.csv"
+    invoke("score", "--table", str(scoring), "--out", str(out), "--keep", "record")
+    scored = pcsv.read_csv(out)
+    assert scored.column_names == ["record", "probability", "score", "risk_class"]
+    assert scored["record"].to_pylist() == new_rows["record"].to_pylist()
+    model = load_risk_model(CHAMPION_URI)
+    expected = model.predict(new_rows)
+    assert np.allclose(scored["score"].to_numpy(), expected["score"].to_numpy())
+    assert set(scored["risk_class"].to_pylist()) <= {"A", "B", "C", "D"}
+    pyfunc = mlflow.pyfunc.load_model(CHAMPION_URI).predict(new_rows.to_pandas())
+    assert np.allclose(pyfunc["probability"], expected["probability"].to_numpy())
+
+
+def test_promotion_moves_the_alias(byo: dict[str, object]) -> None:
+    client = MlflowClient()
+    assert "(none) → 1" in byo["promoted"]  # type: ignore[operator]
+    assert str(client.get_model_version_by_alias(REGISTERED_MODEL, "champion").version) == "1"
+    assert "version 1 → 2" in invoke("promote", "2")
+    assert str(client.get_model_version_by_alias(REGISTERED_MODEL, "champion").version) == "2"
+    invoke("promote", "1")
+
+
+def test_unknown_version_and_bad_label_fail_clearly(byo: dict[str, object],
+                                                    tracking: Path) -> None:
+    result = runner.invoke(app, ["promote", "99"])
+    assert result.exit_code == 2 and "cannot promote version '99'" in result.output
+    bad = tracking / "bad.csv"
+    bad.write_text("amount,target\n1.0,0\n2.0,2\n")
+    result = runner.invoke(app, ["train", "--table", str(bad), "--label", "target"])
+    assert result.exit_code == 2
+    assert f"{bad}: row 2, column 'target': expected 0 or 1, found 2" in result.output
+
+
+def test_runs_lists_recent_runs(byo: dict[str, object]) -> None:
+    output = invoke("runs")
+    assert "lightgbm" in output and "AUC" in output
+
+
+def test_store_mode_out_of_time_with_tuning_and_baseline(
+    synthetic_store: Store, tracking: Path
+) -> None:
+    training_set = tracking / "training-set.parquet"
+    output = invoke("train", "--store", str(synthetic_store.root), "--training-set",
+                    str(training_set), "--embargo", "3", "--trials", "2",
+                    "--run-name", "store-mode")
+    run_id, uri = output.strip().splitlines()[-1].split()
+    run = MlflowClient().get_run(run_id)
+    params = run.data.params
+    assert params["split_split"] == "out-of-time" and params["split_embargo"] == "3"
+    last_train = dt.date.fromisoformat(params["split_train_periods"].split(" … ")[1])
+    first_valid = dt.date.fromisoformat(params["split_valid_periods"].split(" … ")[0])
+    assert (first_valid.year - last_train.year) * 12 + first_valid.month - last_train.month >= 3
+    assert run.data.tags["ecr.store_version"] == synthetic_store.version
+    assert "test_roc_auc_lift_over_baseline" in run.data.metrics
+    baseline = mlflow.search_runs(
+        experiment_ids=[run.info.experiment_id],
+        filter_string=f"tags.`ecr.compared_with` = '{run_id}'")
+    assert len(baseline) == 1 and baseline["tags.ecr.model_type"][0] == "woe_scorecard"
+    model = load_risk_model(uri)
+    assert model.spec.monotone[model.spec.names.index("penalties_12m")] == 1
+    snapshots = pq.read_table(training_set, columns=["as_of"])["as_of"].unique().to_pylist()
+    assert not [d for d in snapshots if last_train < d < first_valid]  # embargo never built
