@@ -34,13 +34,13 @@ def test_matrix_orders_columns_and_encodes_unseen_as_missing() -> None:
 
 def test_missing_column_is_named() -> None:
     spec = FeatureSpec.infer(TRAINING, ["penalties_12m", "capital"])
-    with pytest.raises(FeatureTableError, match="scores.csv: expected feature columns capital"):
+    with pytest.raises(FeatureTableError, match=r"scores\.csv: expected feature columns capital"):
         spec.matrix(pa.table({"penalties_12m": [1]}), "scores.csv")
 
 
 def test_text_in_a_numeric_column_is_named() -> None:
     spec = FeatureSpec.infer(TRAINING, ["penalties_12m"])
-    with pytest.raises(FeatureTableError, match="'penalties_12m': expected numbers.*'three'"):
+    with pytest.raises(FeatureTableError, match=r"'penalties_12m': expected numbers.*'three'"):
         spec.matrix(pa.table({"penalties_12m": ["three"]}))
 
 
