@@ -1,4 +1,6 @@
 # Two entry points: `make demo` (the main job, end to end) and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,6 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 DEMO_DIR := data/demo
 DEMO_ENTERPRISES ?= 20000
 DEMO_MONTHS ?= 48
+DEMO_TRIALS ?= 8
 
 .PHONY: install demo test lint clean
 
@@ -25,6 +28,13 @@ demo: install
 	$(BIN)/ecr summary --store $(DEMO_DIR)/store
 	$(BIN)/ecr features --as-of 2025-12-31 --store $(DEMO_DIR)/store \
 		--out $(DEMO_DIR)/features-2025-12-31.parquet
+	$(BIN)/ecr train --store $(DEMO_DIR)/store --training-set $(DEMO_DIR)/training-set.parquet \
+		--trials $(DEMO_TRIALS) --run-name demo | tee $(DEMO_DIR)/train.log
+	$(BIN)/ecr promote "$$(tail -n 1 $(DEMO_DIR)/train.log | sed 's|.*/||')"
+	$(BIN)/ecr runs --limit 4
+	$(BIN)/ecr score --table $(DEMO_DIR)/features-2025-12-31.parquet --keep uscc \
+		--out $(DEMO_DIR)/scores-2025-12-31.csv
+	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db"
 
 lint: install
 	$(BIN)/ruff check .
