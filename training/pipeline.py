@@ -24,10 +24,12 @@ import pyarrow as pa
 from mlflow.models import infer_signature
 
 from features.catalog import BY_NAME
+from models.calibration import Calibrator
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
 from models.registry import REGISTERED_MODEL
 from models.risk_model import RiskModel, predictions_frame
+from models.score_map import ScoreMap
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
 from training.calibrate import choose_calibrator
 from training.class_policy import ClassPolicy
@@ -115,7 +117,7 @@ def catalog_entries(names: list[str]) -> list[dict[str, Any]]:
 def calibrate_and_map(
     raw: npt.NDArray, y: npt.NDArray, split: Split, periods: npt.NDArray | None,
     config: TrainConfig,
-) -> tuple[Any, dict[str, float], Any]:
+) -> tuple[Calibrator, dict[str, float], ScoreMap]:
     """Calibrator chosen on the validation rows; the score map from the class policy."""
     groups = periods[split.valid] if periods is not None else None
     choice = choose_calibrator(raw[split.valid], y[split.valid], groups, config.seed)
@@ -159,7 +161,7 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
             tuning = tune(train_set, valid_set, fixed, config.seed, config.trials,
                           config.timeout, on_trial=lambda t: report(
                               f"  trial {t.number}: {t.state.name.lower()}"
-                              + (f", valid log loss {t.value:.5f}" if t.value else "")))
+                              + (f", valid log loss {t.value:.5f}" if t.value is not None else "")))
             params |= tuning.params
             mlflow.log_metrics({"tuning_trials": tuning.trials,
                                 "tuning_pruned": tuning.pruned,
