@@ -99,14 +99,14 @@ def main() -> None:
 
     import pandas as pd
 
-    table_ = pd.DataFrame({
+    classes = pd.DataFrame({
         "enterprises": [m.get(f"test_share_{c}", 0) for c in "ABCD"],
         "outcome_rate": [m.get(f"test_outcome_rate_{c}", float("nan")) for c in "ABCD"],
     }, index=list("ABCD"))
     bars = {
         f"ROC AUC lift over scorecard ≥ {AUC_LIFT} (found {lift:+.4f})": lift >= AUC_LIFT,
         f"ECE ≤ {MAX_ECE} (found {m['test_ece']:.4f})": m["test_ece"] <= MAX_ECE,
-        "classes non-empty, outcome rate A < B < C < D": class_order_holds(table_),
+        "classes non-empty, outcome rate A < B < C < D": class_order_holds(classes),
         "same seed → identical model": identical,
     }
     print()

@@ -51,13 +51,22 @@ def month_ends(first: dt.date, last: dt.date) -> list[dt.date]:
     return ends
 
 
-def data_end(store: Store) -> dt.date:
-    """The last collection date in the store: how far the data reaches."""
+def _records_date(store: Store, aggregate: str) -> dt.date:
     with store.connect() as connection:
-        value = connection.execute("SELECT max(collected_on) FROM records").fetchone()[0]
+        value = connection.execute(f"SELECT {aggregate} FROM records").fetchone()[0]
     if value is None:
         raise ValueError(f"{store.root}: the store holds no records")
     return value
+
+
+def data_end(store: Store) -> dt.date:
+    """The last collection date in the store: how far the data reaches."""
+    return _records_date(store, "max(collected_on)")
+
+
+def data_start(store: Store) -> dt.date:
+    """The earliest date a record was formed: where the history starts."""
+    return _records_date(store, "min(occurred_on)")
 
 
 def snapshot_dates(

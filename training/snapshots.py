@@ -15,19 +15,11 @@ from dateutil.relativedelta import relativedelta
 
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
 from features.store import Store
-from features.training_set import Snapshot, build_training_set, snapshot_dates
+from features.training_set import Snapshot, build_training_set, data_start, snapshot_dates
 from training.split import out_of_time_split
 
 HISTORY_MONTHS = 12
 """Default first snapshot: a year after the data starts, so 12-month windows are full."""
-
-
-def data_start(store: Store) -> dt.date:
-    with store.connect() as connection:
-        value = connection.execute("SELECT min(occurred_on) FROM records").fetchone()[0]
-    if value is None:
-        raise ValueError(f"{store.root}: the store holds no records")
-    return value
 
 
 def planned_snapshots(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.catalog import FEATURE_NAMES
+from features.store import file_sha256
 from models.tables import TableFileError, read_table_file
 
 METADATA_PREFIX = "ecr."
@@ -38,14 +38,6 @@ class FeatureTable:
                 **{k.removeprefix(METADATA_PREFIX): v for k, v in self.metadata.items()}}
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_table(path: Path) -> FeatureTable:
     """A CSV or Parquet file (by extension) as Arrow, with its ``ecr.*`` Parquet metadata."""
     try:
@@ -55,7 +47,7 @@ def read_table(path: Path) -> FeatureTable:
     raw = table.schema.metadata or {}
     metadata = {k.decode(): v.decode() for k, v in raw.items()
                 if k.decode().startswith(METADATA_PREFIX)}
-    return FeatureTable(path, table, _sha256(path), metadata)
+    return FeatureTable(path, table, file_sha256(path), metadata)
 
 
 def label_vector(data: FeatureTable, label: str) -> npt.NDArray[np.int64]:
