@@ -64,12 +64,7 @@ class ScoreMap:
         cls, probabilities: npt.ArrayLike, shares: Sequence[float]
     ) -> ScoreMap:
         """Thresholds that give a reference population the class shares A, B, C, D."""
-        shares = [float(s) for s in shares]
-        if len(shares) != 4 or min(shares) <= 0 or abs(sum(shares) - 1.0) > 1e-6:
-            raise ValueError(
-                f"class shares: expected four positive shares A, B, C, D summing to 1, "
-                f"found {shares}"
-            )
+        shares = validate_class_shares(shares)
         p = np.sort(np.asarray(probabilities, dtype=np.float64))
         if p.size < 4:
             raise ValueError(f"class shares: the reference population has {p.size} rows")
@@ -123,6 +118,17 @@ class ScoreMap:
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ScoreMap:
         return cls(tuple(data["thresholds"]))  # type: ignore[arg-type]
+
+
+def validate_class_shares(shares: Sequence[float]) -> list[float]:
+    """Four positive shares A, B, C, D summing to 1, as floats; anything else is an error."""
+    values = [float(s) for s in shares]
+    if len(values) != 4 or min(values) <= 0 or abs(sum(values) - 1.0) > 1e-6:
+        raise ValueError(
+            f"class shares: expected four positive shares A, B, C, D summing to 1, "
+            f"found {values}"
+        )
+    return values
 
 
 def risk_class(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy.typing as npt
 
-from models.score_map import ScoreMap
+from models.score_map import ScoreMap, validate_class_shares
 
 DEFAULT_PROBABILITIES = (0.05, 0.20, 0.50)
 """Default policy: an enterprise is B from a 5 % chance of an adverse outcome within the
@@ -26,8 +26,7 @@ class ClassPolicy:
         if probabilities and shares:
             raise ValueError("give either class probabilities or class shares, not both")
         if shares:
-            values = _numbers(shares, 4, "class shares")
-            ScoreMap.from_class_shares([0.0, 0.25, 0.5, 0.75, 1.0], values)  # validates shares
+            values = tuple(validate_class_shares(_numbers(shares, 4, "class shares")))
             return cls(None, values)  # type: ignore[arg-type]
         values = _numbers(probabilities, 3, "class probabilities") if probabilities else (
             DEFAULT_PROBABILITIES)
