@@ -23,12 +23,17 @@ console = Console()
 errors = Console(stderr=True)
 
 
+def fail(message: object) -> typer.Exit:
+    """Print ``error: message`` on one stderr line; raise the returned exit (code 2)."""
+    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
 def require_store(store: Path) -> Store:
     """The store at ``store``; exit 2 with a one-line message when nothing is published yet."""
     opened = Store(store)
     if opened.version is None:
-        errors.print(f"error: {store}: empty store; run `ecr ingest` first", markup=False)
-        raise typer.Exit(code=2)
+        raise fail(f"{store}: empty store; run `ecr ingest` first")
     return opened
 
 
@@ -71,8 +76,7 @@ def ingest_command(
     try:
         report = ingest(paths, Store(store), rejects_path=rejects)
     except (InputError, RuntimeError) as error:
-        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        raise fail(error) from None
     print_report(report)
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table as RichTable
 
 from features.catalog import CATALOG, DIMENSION_NAMES
-from features.cli import DEFAULT_STORE, StoreOption, console, errors, require_store
+from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
 
 
@@ -100,8 +100,7 @@ def training_set_command(
             ),
         )
     except ValueError as error:
-        errors.print(f"error: {error}", markup=False)
-        raise typer.Exit(code=2) from None
+        raise fail(error) from None
     for s in snapshots:
         summary.add_row(str(s.as_of), f"{s.rows:,}", f"{s.adverse:,}", f"{s.adverse_rate:.2%}")
     console.print(summary)

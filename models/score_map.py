@@ -78,15 +78,17 @@ class ScoreMap:
         return cls(tuple(thresholds.tolist()))
 
     @property
-    def _anchors(self) -> tuple[FloatArray, FloatArray]:
-        return logit(self.thresholds), np.asarray(CUT_POINTS)
+    def _geometry(self) -> tuple[FloatArray, FloatArray, float, float]:
+        """Anchor log-odds, anchor scores, and the lower and upper tail rates."""
+        (zb, zc, zd), (sb, sc, sd) = logit(self.thresholds), np.asarray(CUT_POINTS)
+        k_lo = (sc - sb) / sb / (zc - zb)
+        k_hi = (sd - sc) / (MAX_SCORE - sd) / (zd - zc)
+        return np.array([zb, zc, zd]), np.array([sb, sc, sd]), k_lo, k_hi
 
     def score_from_logit(self, z: npt.ArrayLike) -> FloatArray:
         """Scores for log-odds ``z`` (±inf allowed)."""
         z = np.asarray(z, dtype=np.float64)
-        (zb, zc, zd), (sb, sc, sd) = self._anchors
-        k_lo = (sc - sb) / sb / (zc - zb)
-        k_hi = (sd - sc) / (MAX_SCORE - sd) / (zd - zc)
+        (zb, zc, zd), (sb, sc, sd), k_lo, k_hi = self._geometry
         middle = np.interp(z, [zb, zc, zd], [sb, sc, sd])
         with np.errstate(over="ignore", invalid="ignore"):
             low = sb * np.exp(k_lo * np.minimum(z - zb, 0.0))
@@ -103,9 +105,7 @@ class ScoreMap:
     def probability(self, score: npt.ArrayLike) -> FloatArray:
         """The inverse map: the outcome probability a score stands for."""
         s = np.asarray(score, dtype=np.float64)
-        (zb, zc, zd), (sb, sc, sd) = self._anchors
-        k_lo = (sc - sb) / sb / (zc - zb)
-        k_hi = (sd - sc) / (MAX_SCORE - sd) / (zd - zc)
+        (zb, zc, zd), (sb, sc, sd), k_lo, k_hi = self._geometry
         with np.errstate(divide="ignore", invalid="ignore"):
             low = zb + np.log(s / sb) / k_lo
             high = zd - np.log((MAX_SCORE - s) / (MAX_SCORE - sd)) / k_hi

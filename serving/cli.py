@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from features.cli import console, errors
+from features.cli import console, fail
 from models.registry import CHAMPION_URI, DEFAULT_TRACKING_URI, configure
 
 
@@ -32,11 +32,8 @@ def score_command(
     try:
         scored = score_file(model, table, out, tuple(keep or ()))
     except (FeatureTableError, TableFileError, ValueError) as error:
-        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        raise fail(error) from None
     except mlflow.exceptions.MlflowException as error:
-        errors.print(f"error: cannot load model {model}: {error.message}", markup=False,
-                     highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
+        raise fail(f"cannot load model {model}: {error.message}") from None
     shares = ", ".join(f"{c} {n:,}" for c, n in scored.class_counts.items())
     console.print(f"{scored.rows:,} rows scored with {model} → {out} ({shares})")

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from features.cli import DEFAULT_STORE, StoreOption, console, errors, require_store
+from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
 from models.registry import DEFAULT_TRACKING_URI, EXPERIMENT, configure
 
@@ -19,11 +19,6 @@ TrackingOption = Annotated[
 ]
 ExperimentOption = Annotated[str, typer.Option(help="MLflow experiment.")]
 DEFAULT_TRAINING_SET = Path("data/training/training-set.parquet")
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def train_command(
@@ -78,9 +73,6 @@ def train_command(
     """
     from training.class_policy import ClassPolicy
     from training.pipeline import TrainConfig, train
-    from training.split import SplitError
-    from training.table import TableError
-
     try:
         policy = ClassPolicy.parse(class_probabilities, class_shares)
     except ValueError as error:
@@ -102,8 +94,8 @@ def train_command(
     console.print(f"training on {table} (tracking {tracking_uri}, experiment {experiment})")
     try:
         result = train(config, report=console.print)
-    except (TableError, SplitError, ValueError) as error:
-        raise _fail(str(error)) from None
+    except ValueError as error:  # table, label, split and feature errors name what is wrong
+        raise fail(error) from None
     typer.echo(f"{result.run_id} {result.model_uri}")
 
 
@@ -112,7 +104,6 @@ def _build_training_set(
     test_periods: int, valid_periods: int, train_periods: int, embargo: int,
 ) -> Path:
     from training.snapshots import build_from_store
-    from training.split import SplitError
 
     try:
         outcomes = tuple(Outcome.parse(o) for o in outcome) if outcome else DEFAULT_OUTCOMES
@@ -128,8 +119,8 @@ def _build_training_set(
             on_snapshot=lambda s: console.print(
                 f"  {s.as_of}: {s.rows:,} enterprises, {s.adverse_rate:.2%} adverse"),
         )
-    except (SplitError, ValueError) as error:
-        raise _fail(str(error)) from None
+    except ValueError as error:  # too little history for the split, or an empty store
+        raise fail(error) from None
     return out
 
 
@@ -147,7 +138,7 @@ def promote_command(
     try:
         previous = promote(version, alias)
     except mlflow.exceptions.MlflowException as error:
-        raise _fail(f"cannot promote version {version!r}: {error.message}") from None
+        raise fail(f"cannot promote version {version!r}: {error.message}") from None
     console.print(f"{alias}: version {previous or '(none)'} → {version}")
 
 

@@ -42,7 +42,7 @@ from training.figures import (
 )
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
-from training.table import FeatureTable, TableError, feature_columns, label_vector, read_table
+from training.table import FeatureTable, feature_columns, label_vector, read_table
 from training.tuning import tune
 
 SHAP_SAMPLE_ROWS = 2000
@@ -83,6 +83,8 @@ class TrainResult:
     model_uri: str
     version: str | None
     metrics: dict[str, float]
+    test_classes: pd.DataFrame
+    """Share of enterprises and observed outcome rate per class on the test rows."""
     baseline_run_id: str | None = None
     baseline_metrics: dict[str, float] = field(default_factory=dict)
     model: RiskModel | None = None
@@ -193,7 +195,7 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
                f", ECE {evaluation.metrics['test_ece']:.4f}, calibration {calibrator.method}")
 
     result = TrainResult(run.info.run_id, model_uri, version, evaluation.metrics,
-                         model=model, split=split)
+                         evaluation.test_classes, model=model, split=split)
     if config.baseline:
         result.baseline_run_id, result.baseline_metrics = _baseline_run(
             data, x, y, spec, split, periods, config, evaluation, run.info.run_id, report)
@@ -226,11 +228,11 @@ def _baseline_run(
                           "figures/outcome_rate_by_class.png")
     auc = evaluation.metrics.get("test_roc_auc", float("nan"))
     lift = booster_eval.metrics.get("test_roc_auc", float("nan")) - auc
-    mlflow.MlflowClient().log_metric(booster_run, "baseline_test_roc_auc", auc)
-    mlflow.MlflowClient().log_metric(booster_run, "test_roc_auc_lift_over_baseline", lift)
+    client = mlflow.MlflowClient()
+    client.log_metric(booster_run, "baseline_test_roc_auc", auc)
+    client.log_metric(booster_run, "test_roc_auc_lift_over_baseline", lift)
     curves = {"LightGBM": (booster_eval.test_outcome, booster_eval.test_probability),
               "WOE scorecard": (evaluation.test_outcome, evaluation.test_probability)}
-    client = mlflow.MlflowClient()
     client.log_figure(booster_run, roc_figure(curves), "figures/roc_vs_baseline.png")
     client.log_figure(booster_run, class_rate_figure(
         {"LightGBM": booster_eval.test_classes, "WOE scorecard": evaluation.test_classes}),
@@ -308,5 +310,3 @@ def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
             registered_model_name=REGISTERED_MODEL if register else None,
         )
 
-
-__all__ = ["TableError", "TrainConfig", "TrainResult", "train"]

@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from features.catalog import FEATURE_NAMES
 from features.store import file_sha256
-from models.tables import TableFileError, read_table_file
+from models.tables import read_table_file
 
 METADATA_PREFIX = "ecr."
 
@@ -40,10 +40,7 @@ class FeatureTable:
 
 def read_table(path: Path) -> FeatureTable:
     """A CSV or Parquet file (by extension) as Arrow, with its ``ecr.*`` Parquet metadata."""
-    try:
-        table = read_table_file(path)
-    except TableFileError as error:
-        raise TableError(str(error)) from None
+    table = read_table_file(path)
     raw = table.schema.metadata or {}
     metadata = {k.decode(): v.decode() for k, v in raw.items()
                 if k.decode().startswith(METADATA_PREFIX)}
