@@ -26,14 +26,18 @@ import numpy as np
 import polars as pl
 
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
 # Python puts this script's folder first on sys.path, where bench/features.py would shadow
 # the `features` package: look in the project root first and in bench/ last.
 sys.path[:] = (
     [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 )
 
-from measure import cached_store, peak_rss_gib  # noqa: E402
+from measure import (  # noqa: E402
+    cached_store,
+    peak_rss_gib,
+    province_arguments,
+    run_child,
+)
 
 
 def child(engine: str, store_dir: Path, as_of: dt.date, out: Path) -> None:
@@ -81,35 +85,10 @@ def compare(engine_file: Path, baseline_file: Path) -> list[str]:
     return different
 
 
-def _run_child(engine: str, store: Path, as_of: dt.date, out: Path) -> dict:
-    result = subprocess.run(
-        [
-            sys.executable,
-            __file__,
-            "--child",
-            engine,
-            "--store",
-            str(store),
-            "--as-of",
-            str(as_of),
-            "--out",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=48)
-    parser.add_argument("--seed", type=int, default=7)
+    province_arguments(parser, enterprises=1_000_000)
     parser.add_argument("--as-of", default="2025-12-31")
-    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--child", choices=["duckdb", "pandas"], help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
@@ -129,7 +108,8 @@ def main() -> None:
         f"{tables['records']['rows']:,} records, {tables['relations']['rows']:,} relations"
     )
     engine_out = args.work / "features-duckdb.parquet"
-    duck = _run_child("duckdb", store, as_of, engine_out)
+    duck = run_child(__file__, "duckdb", "--store", str(store), "--as-of", str(as_of),
+                     "--out", str(engine_out))
     print(
         f"ibis→duckdb : {duck['seconds']:7.1f} s wall, {duck['peak_gib']:.2f} GiB peak, "
         f"{duck['rows']:,} enterprises at {as_of}"
@@ -138,7 +118,8 @@ def main() -> None:
         return
     baseline_out = args.work / "features-pandas.parquet"
     try:
-        base = _run_child("pandas", store, as_of, baseline_out)
+        base = run_child(__file__, "pandas", "--store", str(store), "--as-of", str(as_of),
+                         "--out", str(baseline_out))
     except subprocess.CalledProcessError as error:
         reason = "killed, out of memory?" if error.returncode == -9 else error.returncode
         print(f"pandas      : failed ({reason})")

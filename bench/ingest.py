@@ -12,20 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-ROOT = BENCH.parent
 # Python puts this script's folder first on sys.path, where bench/features.py would shadow
 # the `features` package: look in the project root first and in bench/ last.
 sys.path[:] = (
     [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
 )
 
-from measure import cached_province, peak_rss_gib  # noqa: E402
+from measure import (  # noqa: E402
+    cached_province,
+    peak_rss_gib,
+    province_arguments,
+    run_child,
+)
 
 
 def child(province: Path, store: Path) -> None:
@@ -48,23 +51,9 @@ def child(province: Path, store: Path) -> None:
     )
 
 
-def _run(province: Path, store: Path) -> dict:
-    result = subprocess.run(
-        [sys.executable, __file__, "--child", str(province), "--store", str(store)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--enterprises", type=int, default=1_000_000)
-    parser.add_argument("--months", type=int, default=48)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
+    province_arguments(parser, enterprises=1_000_000)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -75,7 +64,7 @@ def main() -> None:
     store = args.work / "ingest-bench-store"
     shutil.rmtree(store, ignore_errors=True)
     for label in ("first ingest", "re-ingest"):
-        run = _run(province, store)
+        run = run_child(__file__, str(province), "--store", str(store))
         print(
             f"{label:12s}: {run['seconds']:7.1f} s wall, {run['rows'] / run['seconds']:,.0f} "
             f"rows/s, {run['peak_gib']:.2f} GiB peak, {run['rows']:,} rows, "

@@ -1,10 +1,17 @@
-"""Shared by the benchmark scripts: peak memory and the cached synthetic province."""
+"""Shared by the benchmark scripts: province arguments, child processes, peak memory and the
+cached synthetic province and store."""
 
 from __future__ import annotations
 
+import argparse
+import json
 import resource
+import subprocess
+import sys
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def peak_rss_gib() -> float:
@@ -44,3 +51,21 @@ def cached_store(work: Path, enterprises: int, months: int, seed: int) -> Path:
         rows = {name: c.stored for name, c in report.tables.items()}
         print(f"ingested {rows} in {time.perf_counter() - started:.0f} s")
     return store_dir
+
+
+def province_arguments(parser: argparse.ArgumentParser, enterprises: int) -> None:
+    """--enterprises, --months, --seed and --work (where provinces and stores are cached)."""
+    parser.add_argument("--enterprises", type=int, default=enterprises)
+    parser.add_argument("--months", type=int, default=48)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, default=ROOT / "data" / "bench")
+
+
+def run_child(script: str, *arguments: str) -> dict:
+    """Run ``script --child …`` in a fresh process (so its peak memory is its own) and return
+    the JSON object it prints last."""
+    result = subprocess.run(
+        [sys.executable, script, "--child", *arguments],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
