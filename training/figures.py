@@ -8,6 +8,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import mlflow
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -78,3 +79,12 @@ def shap_summary_figure(contributions: npt.NDArray, values: npt.NDArray,
     figure = plt.gcf()
     figure.tight_layout()
     return figure
+
+
+def log_figure(figure: Figure, path: str, run_id: str | None = None) -> None:
+    """Log to ``run_id`` (default: the active run) and free the figure."""
+    if run_id is None:
+        mlflow.log_figure(figure, path)
+    else:
+        mlflow.MlflowClient().log_figure(run_id, figure, path)
+    plt.close(figure)

@@ -37,6 +37,7 @@ from training.evaluation import Evaluation, evaluate_chain
 from training.figures import (
     calibration_figure,
     class_rate_figure,
+    log_figure,
     roc_figure,
     shap_summary_figure,
 )
@@ -198,12 +199,12 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
                          evaluation.test_classes, model=model, split=split)
     if config.baseline:
         result.baseline_run_id, result.baseline_metrics = _baseline_run(
-            data, x, y, spec, split, periods, config, evaluation, run.info.run_id, report)
+            data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
     return result
 
 
 def _baseline_run(
-    data: FeatureTable, x: npt.NDArray, y: npt.NDArray, spec: FeatureSpec, split: Split,
+    data: FeatureTable, y: npt.NDArray, spec: FeatureSpec, split: Split,
     periods: npt.NDArray | None, config: TrainConfig, booster_eval: Evaluation,
     booster_run: str, report: Report,
 ) -> tuple[str, dict[str, float]]:
@@ -224,8 +225,8 @@ def _baseline_run(
         mlflow.log_metrics(evaluation.metrics
                            | {f"calibration_cv_log_loss_{k}": v for k, v in cv_losses.items()})
         mlflow.log_table(scorecard.summary(), "scorecard_binning.json")
-        mlflow.log_figure(class_rate_figure({"scorecard": evaluation.test_classes}),
-                          "figures/outcome_rate_by_class.png")
+        log_figure(class_rate_figure({"scorecard": evaluation.test_classes}),
+                    "figures/outcome_rate_by_class.png", run.info.run_id)
     auc = evaluation.metrics.get("test_roc_auc", float("nan"))
     lift = booster_eval.metrics.get("test_roc_auc", float("nan")) - auc
     client = mlflow.MlflowClient()
@@ -233,10 +234,10 @@ def _baseline_run(
     client.log_metric(booster_run, "test_roc_auc_lift_over_baseline", lift)
     curves = {"LightGBM": (booster_eval.test_outcome, booster_eval.test_probability),
               "WOE scorecard": (evaluation.test_outcome, evaluation.test_probability)}
-    client.log_figure(booster_run, roc_figure(curves), "figures/roc_vs_baseline.png")
-    client.log_figure(booster_run, class_rate_figure(
+    log_figure(roc_figure(curves), "figures/roc_vs_baseline.png", booster_run)
+    log_figure(class_rate_figure(
         {"LightGBM": booster_eval.test_classes, "WOE scorecard": evaluation.test_classes}),
-        "figures/outcome_rate_by_class_vs_baseline.png")
+        "figures/outcome_rate_by_class_vs_baseline.png", booster_run)
     report(f"WOE scorecard: test ROC AUC {auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}; "
            f"LightGBM lift {lift:+.4f}")
     return run.info.run_id, evaluation.metrics
@@ -273,20 +274,17 @@ def _log_run_artifacts(
     }).sort_values("gain", ascending=False)
     mlflow.log_table(importance, "feature_importance.json")
     curve = {"LightGBM": (evaluation.test_outcome, evaluation.test_probability)}
-    mlflow.log_figure(calibration_figure(curve), "figures/calibration_test.png")
-    mlflow.log_figure(class_rate_figure({"LightGBM": evaluation.test_classes}),
-                      "figures/outcome_rate_by_class.png")
+    log_figure(calibration_figure(curve), "figures/calibration_test.png")
+    log_figure(class_rate_figure({"LightGBM": evaluation.test_classes}),
+                "figures/outcome_rate_by_class.png")
     if 0 < evaluation.test_outcome.sum() < evaluation.test_outcome.size:
-        mlflow.log_figure(roc_figure(curve), "figures/roc_test.png")
+        log_figure(roc_figure(curve), "figures/roc_test.png")
     rng = np.random.default_rng(0)
     rows = np.sort(rng.choice(split.test, size=min(SHAP_SAMPLE_ROWS, split.test.size),
                               replace=False))
     contributions = model.booster.predict(x[rows], pred_contrib=True)
-    mlflow.log_figure(shap_summary_figure(contributions, x[rows], names),
+    log_figure(shap_summary_figure(contributions, x[rows], names),
                       "figures/shap_summary_test.png")
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
 
 
 def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
