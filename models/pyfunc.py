@@ -12,7 +12,8 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 
-from models.risk_model import RiskModel, predictions_frame
+from models.classification import classification_frame, classify
+from models.risk_model import RiskModel
 
 ARTIFACT_KEY = "risk_model"
 ENTRY_POINT = Path(__file__).with_name("mlflow_entry.py")
@@ -20,7 +21,8 @@ ENTRY_POINT = Path(__file__).with_name("mlflow_entry.py")
 
 
 class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
-    """predict(frame) → probability, score, risk_class."""
+    """predict(frame) → probability, model score and level, final score, level and label, fired
+    rules (`models.classification`), under the default jurisdiction profile."""
 
     def __init__(self) -> None:
         self.risk_model: RiskModel | None = None
@@ -32,7 +34,8 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
         if self.risk_model is None:
             self.load_context(context)
         assert self.risk_model is not None
-        return predictions_frame(self.risk_model.predict(model_input, source="model input"))
+        result = classify(self.risk_model, model_input, source="model input")
+        return classification_frame(result.to_arrow())
 
 
 def load_risk_model(uri: str) -> RiskModel:

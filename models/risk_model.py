@@ -18,10 +18,12 @@ import pyarrow as pa
 
 from models.calibration import Calibrator, calibrator_from_dict
 from models.feature_frame import FeatureSpec
+from models.policy.rules import NO_RULES, RuleSet, parse_rules
 from models.score_map import ScoreMap, risk_class
 
 BOOSTER_FILE = "booster.txt"
 CHAIN_FILE = "scoring_chain.json"
+RULES_FILE = "rules.yaml"
 OUTPUT_COLUMNS = ("probability", "score", "risk_class")
 
 
@@ -32,6 +34,8 @@ class RiskModel:
     calibrator: Calibrator
     score_map: ScoreMap
     metadata: dict[str, Any] = field(default_factory=dict)
+    rules: RuleSet = NO_RULES
+    """The qualitative rules validated with this model, carried verbatim in its files."""
 
     def raw_logit(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
         """The booster's log-odds for every row."""
@@ -55,7 +59,10 @@ class RiskModel:
             "calibrator": self.calibrator.to_dict(),
             "score_map": self.score_map.to_dict(),
             "metadata": self.metadata,
+            "rules_version": self.rules.version_id,
         }
+        if self.rules.source:
+            (directory / RULES_FILE).write_text(self.rules.source, encoding="utf-8")
         (directory / CHAIN_FILE).write_text(json.dumps(chain, ensure_ascii=False, indent=1),
                                             encoding="utf-8")
         return directory
@@ -63,12 +70,16 @@ class RiskModel:
     @classmethod
     def load(cls, directory: Path) -> RiskModel:
         chain = json.loads((directory / CHAIN_FILE).read_text(encoding="utf-8"))
+        rules_file = directory / RULES_FILE
+        rules = (parse_rules(rules_file.read_text(encoding="utf-8"), str(rules_file))
+                 if rules_file.exists() else NO_RULES)
         return cls(
             booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
             spec=FeatureSpec.from_dict(chain["features"]),
             calibrator=calibrator_from_dict(chain["calibrator"]),
             score_map=ScoreMap.from_dict(chain["score_map"]),
             metadata=chain.get("metadata", {}),
+            rules=rules,
         )
 
 

@@ -55,6 +55,11 @@ def train_command(
     baseline: Annotated[bool, typer.Option(help="Also fit the WOE scorecard baseline.")] = True,
     register: Annotated[bool, typer.Option(help="Register the model in MLflow.")] = True,
     run_name: Annotated[str | None, typer.Option(help="MLflow run name.")] = None,
+    rules: Annotated[Path | None, typer.Option(
+        help="Rules file to bundle with the model. Default: the shipped rules "
+             "(none when the table lacks the features they read).")] = None,
+    no_rules: Annotated[bool, typer.Option(
+        "--no-rules", help="Bundle no rules: classes come from the model score alone.")] = False,
     first: Annotated[str | None, typer.Option(
         help="Store mode: earliest snapshot month (default: a year into the data).")] = None,
     outcome: Annotated[list[str] | None, typer.Option(
@@ -88,7 +93,8 @@ def train_command(
         test_periods=test_periods, valid_periods=valid_periods,
         train_periods=train_periods or None, embargo=embargo,
         trials=trials or None, timeout=timeout, seed=seed, threads=threads, policy=policy,
-        baseline=baseline, register=register, run_name=run_name,
+        baseline=baseline, register=register, run_name=run_name, rules=rules,
+        use_rules=not no_rules,
     )
     configure(tracking_uri, experiment)
     console.print(f"training on {table} (tracking {tracking_uri}, experiment {experiment})")

@@ -25,10 +25,11 @@ from mlflow.models import infer_signature
 
 from features.catalog import BY_NAME
 from models.calibration import Calibrator
+from models.classification import classification_frame, classify
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
 from models.registry import REGISTERED_MODEL
-from models.risk_model import RiskModel, predictions_frame
+from models.risk_model import RiskModel
 from models.score_map import ScoreMap
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
 from training.calibrate import choose_calibrator
@@ -41,6 +42,7 @@ from training.figures import (
     roc_figure,
     shap_summary_figure,
 )
+from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
 from training.table import FeatureTable, feature_columns, label_vector, read_table
@@ -76,6 +78,10 @@ class TrainConfig:
     baseline: bool = True
     register: bool = True
     run_name: str | None = None
+    rules: Path | None = None
+    """Rules file bundled with the model; None: the shipped rules, or none when the table lacks
+    the catalog features they read (a bring-your-own table)."""
+    use_rules: bool = True
 
 
 @dataclass
@@ -143,6 +149,7 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
     if ignored:
         report(f"note: not used as features: {', '.join(ignored)}")
     spec = FeatureSpec.from_catalog(data.table, names)
+    rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
     split = make_split(data, y, config)
     for key, value in split.describe().items():
         report(f"  {key}: {value}")
@@ -154,7 +161,8 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
 
     with mlflow.start_run(run_name=config.run_name) as run:
         mlflow.set_tags({"ecr.kind": "model", "ecr.model_type": "lightgbm",
-                         "ecr.label": config.label, **_prefixed(data.fingerprint, "ecr.")})
+                         "ecr.label": config.label, "ecr.rules_version": rules.version_id,
+                         **_prefixed(data.fingerprint, "ecr.")})
         mlflow.log_params({**{f"split_{k}": v for k, v in split.describe().items()},
                            "features": len(names), "categorical": len(spec.levels),
                            "seed": config.seed, "threads": threads,
@@ -184,10 +192,13 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
             "label": config.label, "training_run_id": run.info.run_id,
             "params": fixed | params, "best_iteration": fitted.best_iteration,
             "class_policy": config.policy.describe(), "data": data.fingerprint,
-            "lightgbm": lgb.__version__,
-        })
+            "lightgbm": lgb.__version__, "rules_version": rules.version_id,
+        }, rules=rules)
         _log_run_artifacts(model, evaluation, x, split, names)
-        info = _log_model(model, data.table.select(names).slice(0, 5), config.register)
+        if rules.rules:
+            log_rules_effect(model, data.table.take(split.test), y[split.test])
+        example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
+        info = _log_model(model, example.slice(0, 5), config.register)
         version = str(info.registered_model_version) if info.registered_model_version else None
         if version:
             mlflow.set_tag("ecr.registered_version", version)
@@ -294,7 +305,8 @@ def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
         # MLflow hints that integer columns cannot hold missing values; the signature records
         # the training table's own types, and the model itself reads gaps in any column.
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
-        signature = infer_signature(example_frame, predictions_frame(model.predict(example)))
+        signature = infer_signature(
+            example_frame, classification_frame(classify(model, example).to_arrow()))
     with tempfile.TemporaryDirectory() as folder:
         directory = model.save(Path(folder) / "risk_model")
         (directory / "feature_catalog.json").write_text(

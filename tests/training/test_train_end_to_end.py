@@ -22,6 +22,8 @@ from typer.testing import CliRunner
 from ecr_cli.main import app
 from features.store import Store
 from models.pyfunc import load_risk_model
+from models.classification import OUTPUT_COLUMNS
+from models.policy.rules import shipped_rules
 from models.registry import CHAMPION_URI, REGISTERED_MODEL
 
 runner = CliRunner()
@@ -100,12 +102,15 @@ def test_score_by_alias_round_trip(byo: dict[str, object], tracking: Path) -> No
     out = tracking / "scored.csv"
     invoke("score", "--table", str(scoring), "--out", str(out), "--keep", "record")
     scored = pcsv.read_csv(out)
-    assert scored.column_names == ["record", "probability", "score", "risk_class"]
+    assert scored.column_names == ["record", *OUTPUT_COLUMNS]
     assert scored["record"].to_pylist() == new_rows["record"].to_pylist()
     model = load_risk_model(CHAMPION_URI)
+    assert model.rules.version_id == "none"  # the table has none of the rules' features
     expected = model.predict(new_rows)
-    assert np.allclose(scored["score"].to_numpy(), expected["score"].to_numpy())
-    assert set(scored["risk_class"].to_pylist()) <= {"A", "B", "C", "D"}
+    assert np.allclose(scored["model_score"].to_numpy(), expected["score"].to_numpy())
+    assert scored["final_score"].equals(scored["model_score"])
+    assert scored["class_label"].to_pylist() == expected["risk_class"].to_pylist()
+    assert set(scored["fired_rules"].to_pylist()) <= {"", None}
     pyfunc = mlflow.pyfunc.load_model(CHAMPION_URI).predict(new_rows.to_pandas())
     assert np.allclose(pyfunc["probability"], expected["probability"].to_numpy())
 
@@ -157,5 +162,22 @@ def test_store_mode_out_of_time_with_tuning_and_baseline(
     assert len(baseline) == 1 and baseline["tags.ecr.model_type"][0] == "woe_scorecard"
     model = load_risk_model(uri)
     assert model.spec.monotone[model.spec.names.index("penalties_12m")] == 1
+    assert run.data.tags["ecr.rules_version"] == shipped_rules().version_id
+    assert model.rules.version_id == shipped_rules().version_id
+    assert "rules/rules.yaml" in {a.path for a in MlflowClient().list_artifacts(run_id, "rules")}
+    shares = [run.data.metrics[f"test_after_rules_share_{c}"] for c in "ABCD"]
+    assert abs(sum(shares) - 1) < 1e-9
     snapshots = pq.read_table(training_set, columns=["as_of"])["as_of"].unique().to_pylist()
     assert not [d for d in snapshots if last_train < d < first_valid]  # embargo never built
+
+    out = tracking / "classified-hohhot.parquet"
+    invoke("score", "--table", str(training_set), "--out", str(out), "--model", uri,
+           "--profile", "hohhot", "--keep", "uscc")
+    classified = pq.read_table(out).to_pandas()
+    features = pq.read_table(training_set).to_pandas()
+    listed = features["serious_dishonesty_now"].to_numpy() == 1
+    assert listed.any() and (classified["risk_level"][listed] == "D").all()
+    assert (classified["final_score"][listed] >= 750).all()
+    reversed_labels = dict(zip("ABCD", "DCBA", strict=True))
+    assert (classified["class_label"] == classified["risk_level"].map(reversed_labels)).all()
+    assert pq.read_schema(out).metadata[b"ecr.rules_version"].decode() == model.rules.version_id

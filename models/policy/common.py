@@ -1,0 +1,47 @@
+"""Pieces the policy modules share: internal risk levels, bilingual text, YAML loading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+LEVELS = ("A", "B", "C", "D")
+"""Internal risk levels, lowest risk first. Rules, fusion and stored results use these; a
+jurisdiction profile decides how each is labelled."""
+LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
+
+
+class PolicyFileError(ValueError):
+    """A rules or profiles file that cannot be used; the message names the entry and field."""
+
+
+class Text(BaseModel):
+    """The same statement in 中文 and English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    zh: str
+    en: str
+
+
+def read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PolicyFileError(f"{path}: cannot read: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        raise PolicyFileError(f"{path}: not valid YAML: {error}") from None
+
+
+def describe_errors(error: ValidationError, where: str) -> str:
+    """One line per problem: where, which field, what was expected, what was found."""
+    lines = []
+    for problem in error.errors():
+        field = ".".join(str(part) for part in problem["loc"]
+                         if not str(part)[:1].isupper()) or "(entry)"
+        found = problem.get("input")
+        shown = "" if isinstance(found, dict) else f" (found {found!r})"
+        lines.append(f"{where}, field {field!r}: {problem['msg']}{shown}")
+    return "\n".join(lines)

@@ -1,0 +1,155 @@
+"""Rule conditions: small, validated predicates over an enterprise's features, vectorised.
+
+A condition is a comparison on one catalog feature, or ``all`` / ``any`` / ``not`` of others:
+
+    {feature: penalties_36m, op: ">=", value: 1}
+    {feature: industry_division, op: in, value: [C26, C27]}
+    {feature: domain_risk_grade, op: present}
+    {all: [..., ...]}   {any: [..., ...]}   {not: {...}}
+
+A comparison with a missing value is false (as in SQL), whatever the operator; ``missing`` and
+``present`` test for missing values explicitly. Features must be in the catalog, and the value
+must suit the feature: text for categories, numbers for everything else.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+
+from features.catalog import BY_NAME
+
+BoolArray = npt.NDArray[np.bool_]
+Scalar = float | int | str
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
+OPERATORS = (*COMPARISONS, "in", "not_in", "missing", "present")
+
+
+class Comparison(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    feature: str
+    op: Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in", "missing", "present"]
+    value: Scalar | list[Scalar] | None = None
+
+    @model_validator(mode="after")
+    def _suits_feature(self) -> Comparison:
+        entry = BY_NAME.get(self.feature)
+        if entry is None:
+            raise ValueError(f"feature {self.feature!r} is not in the feature catalog")
+        if self.op in ("missing", "present"):
+            if self.value is not None:
+                raise ValueError(f"op {self.op!r} takes no value, found {self.value!r}")
+            return self
+        listed = self.op in ("in", "not_in")
+        if listed != isinstance(self.value, list):
+            raise ValueError(f"op {self.op!r} expects {'a list' if listed else 'one value'}, "
+                             f"found {self.value!r}")
+        values = self.value if isinstance(self.value, list) else [self.value]
+        wanted = str if entry.is_categorical else (int, float)
+        wrong = [v for v in values if not isinstance(v, wanted) or isinstance(v, bool)]
+        if wrong or not values:
+            kind = "text" if entry.is_categorical else "numbers"
+            raise ValueError(f"feature {self.feature!r} ({entry.unit}) compares with {kind}, "
+                             f"found {self.value!r}")
+        if entry.is_categorical and self.op not in ("==", "!=", "in", "not_in"):
+            raise ValueError(f"feature {self.feature!r} is a category: use ==, !=, in or "
+                             f"not_in, found {self.op!r}")
+        return self
+
+    def features(self) -> set[str]:
+        return {self.feature}
+
+    def evaluate(self, table: pa.Table) -> BoolArray:
+        column = table[self.feature]
+        present = column.is_valid().to_numpy(zero_copy_only=False)
+        if self.op in ("missing", "present"):
+            return ~present if self.op == "missing" else present
+        if BY_NAME[self.feature].is_categorical:
+            data = np.asarray(pc.cast(column, pa.string()).fill_null("").to_numpy(
+                zero_copy_only=False), dtype=object)
+        else:
+            data = pc.cast(column, pa.float64()).fill_null(np.nan).to_numpy(
+                zero_copy_only=False)
+        return present & _compare(data, self.op, self.value)
+
+
+def _compare(data: npt.NDArray[Any], op: str, value: Any) -> BoolArray:
+    if op in ("in", "not_in"):
+        member = np.isin(data, np.asarray(value, dtype=data.dtype))
+        return member if op == "in" else ~member
+    with np.errstate(invalid="ignore"):
+        match op:
+            case "==":
+                return np.asarray(data == value, dtype=bool)
+            case "!=":
+                return np.asarray(data != value, dtype=bool)
+            case "<":
+                return data < value
+            case "<=":
+                return data <= value
+            case ">":
+                return data > value
+            case _:
+                return data >= value
+
+
+class AllOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    all_of: list[Condition] = Field(alias="all", min_length=1)
+
+    def features(self) -> set[str]:
+        return set().union(*(c.features() for c in self.all_of))
+
+    def evaluate(self, table: pa.Table) -> BoolArray:
+        return np.logical_and.reduce([c.evaluate(table) for c in self.all_of])
+
+
+class AnyOf(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    any_of: list[Condition] = Field(alias="any", min_length=1)
+
+    def features(self) -> set[str]:
+        return set().union(*(c.features() for c in self.any_of))
+
+    def evaluate(self, table: pa.Table) -> BoolArray:
+        return np.logical_or.reduce([c.evaluate(table) for c in self.any_of])
+
+
+class Not(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    negated: Condition = Field(alias="not")
+
+    def features(self) -> set[str]:
+        return self.negated.features()
+
+    def evaluate(self, table: pa.Table) -> BoolArray:
+        return ~self.negated.evaluate(table)
+
+
+def _condition_kind(raw: Any) -> str | None:
+    """Which condition a YAML mapping is, by its key, so errors come from that kind alone."""
+    if isinstance(raw, BaseModel):
+        return type(raw).__name__
+    if isinstance(raw, dict):
+        for key, kind in (("feature", "Comparison"), ("all", "AllOf"), ("any", "AnyOf"),
+                          ("not", "Not")):
+            if key in raw:
+                return kind
+    return None
+
+
+Condition = Annotated[
+    Annotated[Comparison, Tag("Comparison")] | Annotated[AllOf, Tag("AllOf")]
+    | Annotated[AnyOf, Tag("AnyOf")] | Annotated[Not, Tag("Not")],
+    Discriminator(_condition_kind, custom_error_type="condition",
+                  custom_error_message="expected a mapping with one of the keys feature, all, "
+                                       "any or not"),
+]
+for _model in (AllOf, AnyOf, Not):
+    _model.model_rebuild()

@@ -1,0 +1,54 @@
+"""The qualitative rules in training: which rules a model carries, and what they do on test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from models.classification import classify
+from models.policy.judgement import RuleInputError
+from models.policy.rules import NO_RULES, RuleSet, load_rules, shipped_rules
+from models.risk_model import RiskModel
+from models.score_map import CLASSES
+from training.metrics import class_table
+
+
+def resolve_rules(
+    path: Path | None, use_rules: bool, columns: list[str], report: Callable[[str], None]
+) -> RuleSet:
+    """The rules to bundle; a table without the shipped rules' features gets none, said so."""
+    if not use_rules:
+        return NO_RULES
+    rules = load_rules(path) if path else shipped_rules()
+    missing = sorted((rules.features() | {"as_of"}) - set(columns))
+    if not missing:
+        return rules
+    if path is None:
+        report("note: no rules bundled: the table lacks the catalog features the shipped "
+               f"rules read ({len(missing)} columns, e.g. {', '.join(missing[:3])})")
+        return NO_RULES
+    raise RuleInputError(f"{path}: the rules read columns the table lacks: "
+                         f"{', '.join(missing)}")
+
+
+def log_rules_effect(model: RiskModel, test: pa.Table, outcome: npt.NDArray) -> None:
+    """The rules file, and the test rows' classes and outcome rates after the rules."""
+    mlflow.log_text(model.rules.source, "rules/rules.yaml")
+    judgement = classify(model, test, source="test rows").judgement
+    final = class_table(outcome, np.asarray(CLASSES)[judgement.final_level])
+    mlflow.log_table(final.reset_index(), "class_table_test_after_rules.json")
+    changed = judgement.final_level != judgement.model_level
+    fired = judgement.fired.any(axis=0)
+    mlflow.log_metrics({
+        "test_rules_changed_class_share": float(changed.mean()),
+        **{f"test_after_rules_share_{c}": float(final.loc[c, "share"]) for c in CLASSES},
+        **{f"test_after_rules_outcome_rate_{c}": float(final.loc[c, "outcome_rate"])
+           for c in CLASSES if final.loc[c, "enterprises"]},
+        **{f"test_rule_fired_share_{step}": float(judgement.fired[:, i].mean())
+           for i, step in enumerate(judgement.step_ids) if fired[i]},
+    })
