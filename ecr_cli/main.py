@@ -6,6 +6,7 @@ import typer
 
 from features.cli import contract_command, ingest_command, summary_command, synth_command
 from features.feature_commands import features_command, training_set_command
+from models.policy.cli import profiles_command, rules_command
 from serving.cli import score_command
 from training.cli import promote_command, runs_command, train_command
 
@@ -26,3 +27,5 @@ app.command("train")(train_command)
 app.command("promote")(promote_command)
 app.command("runs")(runs_command)
 app.command("score")(score_command)
+app.command("rules")(rules_command)
+app.command("profiles")(profiles_command)

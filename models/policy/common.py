@@ -43,5 +43,6 @@ def describe_errors(error: ValidationError, where: str) -> str:
                          if not str(part)[:1].isupper()) or "(entry)"
         found = problem.get("input")
         shown = "" if isinstance(found, dict) else f" (found {found!r})"
-        lines.append(f"{where}, field {field!r}: {problem['msg']}{shown}")
+        message = problem["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}, field {field!r}: {message}{shown}")
     return "\n".join(lines)

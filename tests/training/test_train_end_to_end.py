@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from ecr_cli.main import app
 from features.store import Store
-from models.pyfunc import load_risk_model
 from models.classification import OUTPUT_COLUMNS
 from models.policy.rules import shipped_rules
+from models.pyfunc import load_risk_model
 from models.registry import CHAMPION_URI, REGISTERED_MODEL
 
 runner = CliRunner()
