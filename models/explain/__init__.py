@@ -1,0 +1,1 @@
+"""Explanations: exact TreeSHAP in log-odds, carried into score points."""
