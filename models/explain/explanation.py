@@ -1,0 +1,130 @@
+"""One enterprise's explanation: base points, a line per feature, a line per rule, in points.
+
+    base points + Σ feature points = model score          (models.explain.points)
+    model score + Σ rule, fusion points = final score     (models.policy.judgement)
+
+Lines carry the catalog's 中文名 / English name and the enterprise's value in human terms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from features.catalog import BY_NAME, DIMENSION_NAMES
+from models.classification import Classification, classify
+from models.explain.points import Attribution, Explainer
+from models.explain.values import describe_value
+from models.policy.common import LEVELS
+from models.policy.judgement import FUSION_ID
+from models.policy.profiles import Profile
+from models.policy.rules import RuleSet
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    """``feature``, ``rule`` or ``fusion``."""
+    key: str
+    zh: str
+    en: str
+    points: float
+    dimension: str = ""
+    reason_zh: str = ""
+    reason_en: str = ""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    uscc: str
+    as_of: dt.date | None
+    base_points: float
+    features: list[Line]
+    """Every feature, largest |points| first."""
+    rules: list[Line]
+    """Every rule that fired (and fusion), in the order they apply; 0 points when not binding."""
+    model_score: float
+    final_score: float
+    risk_level: str
+    class_label: str
+    profile: Profile
+    rules_version: str
+    dimensions: dict[str, float] = field(default_factory=dict)
+    """Points per indicator dimension (DESIGN.md §4), in catalog order."""
+
+    def raising(self, top: int = 5) -> list[Line]:
+        return [line for line in self.features if line.points > 0][:top]
+
+    def lowering(self, top: int = 5) -> list[Line]:
+        return [line for line in self.features if line.points < 0][:top]
+
+
+def explain_rows(
+    explainer: Explainer, table: pa.Table, jurisdiction: Profile | None = None,
+    rules: RuleSet | None = None, as_of: dt.date | None = None, id_column: str = "uscc",
+) -> list[Explanation]:
+    """Explanations for every row of a (small) feature table."""
+    model = explainer.model
+    classification = classify(model, table, jurisdiction, rules, as_of)
+    attribution = explainer.attribute(model.spec.matrix(table))
+    return [_explanation(table, i, attribution, classification, rules or model.rules,
+                         id_column) for i in range(table.num_rows)]
+
+
+def _explanation(table: pa.Table, row: int, attribution: Attribution,
+                 classification: Classification, rules: RuleSet,
+                 id_column: str) -> Explanation:
+    judgement = classification.judgement
+    features = []
+    dimensions = {str(d): 0.0 for d in DIMENSION_NAMES}
+    for j, name in enumerate(attribution.names):
+        zh, en = describe_value(name, table[name][row].as_py())
+        points = float(attribution.points[row, j])
+        entry = BY_NAME.get(name)
+        dimension = str(entry.dimension) if entry else ""
+        if dimension:
+            dimensions[dimension] += points
+        features.append(Line("feature", name, zh, en, points, dimension))
+    features.sort(key=lambda line: -abs(line.points))
+    lines = []
+    for j, step in enumerate(judgement.step_ids):
+        if not judgement.fired[row, j]:
+            continue
+        points = float(judgement.points[row, j])
+        if step == FUSION_ID and rules.fusion is not None:
+            grade = table[rules.fusion.grade_feature][row].as_py()
+            zh, en = describe_value(rules.fusion.grade_feature, grade)
+            lines.append(Line("fusion", step, zh, en, points, reason_zh=rules.fusion.reason.zh,
+                              reason_en=rules.fusion.reason.en))
+        else:
+            rule = rules.rule(step)
+            verb = {"force": "判定为", "floor": "至少", "cap": "至多"}[rule.action]
+            lines.append(Line("rule", step, f"{verb} {rule.level} 类", f"{rule.action} "
+                              f"{rule.level}", points, reason_zh=rule.reason.zh,
+                              reason_en=rule.reason.en))
+    as_of = table["as_of"][row].as_py() if "as_of" in table.column_names else None
+    uscc = str(table[id_column][row].as_py()) if id_column in table.column_names else str(row)
+    return Explanation(
+        uscc=uscc, as_of=as_of, base_points=attribution.base_points, features=features,
+        rules=lines, model_score=float(judgement.model_score[row]),
+        final_score=float(judgement.final_score[row]),
+        risk_level=LEVELS[judgement.final_level[row]],
+        class_label=judgement.profile.label(int(judgement.final_level[row])),
+        profile=judgement.profile, rules_version=judgement.rules_version,
+        dimensions=dimensions,
+    )
+
+
+def top_factors(points: npt.NDArray[np.float64], top: int
+                ) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Per row, the column indices of the ``top`` largest positive and most negative points
+    (largest first), −1 where fewer exist: for storing every enterprise's top factors."""
+    order = np.argsort(-points, axis=1, kind="stable")[:, :top]
+    raising = np.where(np.take_along_axis(points, order, axis=1) > 0, order, -1)
+    order = np.argsort(points, axis=1, kind="stable")[:, :top]
+    lowering = np.where(np.take_along_axis(points, order, axis=1) < 0, order, -1)
+    return raising, lowering

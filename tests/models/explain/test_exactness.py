@@ -1,0 +1,64 @@
+"""On the trained model: contributions equal LightGBM's pred_contrib, points add up."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from models.explain.points import Explainer
+from models.explain.treeshap import leaf_indices, shap_values
+from tests.models.explain.conftest import Trained
+
+
+def test_contributions_equal_pred_contrib(trained: Trained) -> None:
+    x = trained.model.spec.matrix(trained.table)
+    assert np.isnan(x).any() and trained.model.spec.levels  # gaps and categories exercised
+    ours = shap_values(trained.forest, x)
+    theirs = trained.model.booster.predict(x, pred_contrib=True)
+    assert ours.shape == theirs.shape
+    assert np.abs(ours - theirs).max() <= 1e-9
+
+
+def test_decisions_reach_lightgbm_leaves(trained: Trained) -> None:
+    x = trained.model.spec.matrix(trained.table)
+    assert (leaf_indices(trained.forest, x) == trained.model.booster.predict(x, pred_leaf=True)).all()
+
+
+def test_single_thread_gives_the_same_numbers(trained: Trained) -> None:
+    x = trained.model.spec.matrix(trained.table.slice(0, 700))
+    forest = trained.forest
+    assert np.array_equal(shap_values(forest, x, threads=1), shap_values(forest, x))
+
+
+def test_points_add_up_to_the_model_score(trained: Trained) -> None:
+    model = trained.model
+    attribution = Explainer(model).attribute(model.spec.matrix(trained.table))
+    scores = model.predict(trained.table)["score"].to_numpy()
+    assert np.allclose(attribution.model_score, scores, rtol=0, atol=1e-9)
+    total = attribution.base_points + attribution.points.sum(axis=1)
+    assert np.abs(total - scores).max() <= 1e-6
+    # the sign of every feature's points is the sign of its log-odds contribution
+    assert not (np.sign(attribution.points) * np.sign(attribution.log_odds) < 0).any()
+
+
+def test_a_monotone_feature_raises_points_in_its_direction(trained: Trained) -> None:
+    model = trained.model
+    name = "penalties_12m"
+    column = model.spec.names.index(name)
+    assert model.spec.monotone[column] == 1
+    rows = trained.table.slice(0, 1000)
+    x = model.spec.matrix(rows)
+    explainer = Explainer(model)
+    before = explainer.attribute(x)
+    x_more = x.copy()
+    x_more[:, column] = x[:, column] + 3
+    after = explainer.attribute(x_more)
+    assert (after.model_score >= before.model_score - 1e-9).all()
+    assert (after.model_score > before.model_score).any()
+    # the feature's own points never fall when the count rises
+    assert (after.points[:, column] >= before.points[:, column] - 1e-9).mean() > 0.99
+
+
+def test_matrix_shape_is_checked(trained: Trained) -> None:
+    with pytest.raises(ValueError, match="feature columns"):
+        shap_values(trained.forest, np.zeros((3, 2)))
