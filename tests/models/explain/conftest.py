@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from features.store import Store
-from models.explain.treeshap import CompiledForest, compile_forest
 from features.training_set import build_training_set
+from models.explain.treeshap import CompiledForest, compile_forest
 from models.registry import configure
 from models.risk_model import RiskModel
 from training.pipeline import TrainConfig, train
@@ -24,6 +24,8 @@ class Trained:
     table: pa.Table
     """3,000 rows of the training set: categories and gaps included."""
     forest: CompiledForest
+    model_uri: str
+    tracking_uri: str
 
 
 @pytest.fixture(scope="session")
@@ -41,4 +43,5 @@ def trained(synthetic_store: Store, tmp_path_factory: pytest.TempPathFactory) ->
     assert result.model is not None
     table = pq.read_table(table_file)
     rows = np.sort(np.random.default_rng(0).choice(table.num_rows, 3000, replace=False))
-    return Trained(result.model, table.take(rows), compile_forest(result.model.booster))
+    return Trained(result.model, table.take(rows), compile_forest(result.model.booster),
+                   result.model_uri, f"sqlite:///{folder}/mlflow.db")

@@ -21,7 +21,8 @@ def test_contributions_equal_pred_contrib(trained: Trained) -> None:
 
 def test_decisions_reach_lightgbm_leaves(trained: Trained) -> None:
     x = trained.model.spec.matrix(trained.table)
-    assert (leaf_indices(trained.forest, x) == trained.model.booster.predict(x, pred_leaf=True)).all()
+    expected = trained.model.booster.predict(x, pred_leaf=True)
+    assert (leaf_indices(trained.forest, x) == expected).all()
 
 
 def test_single_thread_gives_the_same_numbers(trained: Trained) -> None:
