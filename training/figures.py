@@ -70,13 +70,14 @@ def class_rate_figure(tables: Mapping[str, pd.DataFrame]) -> Figure:
 
 
 def shap_summary_figure(contributions: npt.NDArray, values: npt.NDArray,
-                        names: list[str]) -> Figure:
-    """SHAP beeswarm of the booster's log-odds contributions (last column is the bias)."""
+                        names: list[str], unit: str = "log-odds") -> Figure:
+    """SHAP beeswarm of per-feature contributions (the last column, the bias, is ignored)."""
     import shap
 
     shap.summary_plot(contributions[:, :-1], values, feature_names=names, show=False,
                       max_display=20)
     figure = plt.gcf()
+    figure.axes[0].set_xlabel(f"contribution ({unit})")
     figure.tight_layout()
     return figure
 

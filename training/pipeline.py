@@ -40,15 +40,14 @@ from training.figures import (
     class_rate_figure,
     log_figure,
     roc_figure,
-    shap_summary_figure,
 )
+from training.global_explanation import log_global_explanation
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
 from training.table import FeatureTable, feature_columns, label_vector, read_table
 from training.tuning import tune
 
-SHAP_SAMPLE_ROWS = 2000
 MODEL_PACKAGES = ("enterprise-credit-risk", "lightgbm", "mlflow", "numpy", "pandas", "pyarrow",
                   "scikit-learn")
 
@@ -290,12 +289,7 @@ def _log_run_artifacts(
                 "figures/outcome_rate_by_class.png")
     if 0 < evaluation.test_outcome.sum() < evaluation.test_outcome.size:
         log_figure(roc_figure(curve), "figures/roc_test.png")
-    rng = np.random.default_rng(0)
-    rows = np.sort(rng.choice(split.test, size=min(SHAP_SAMPLE_ROWS, split.test.size),
-                              replace=False))
-    contributions = model.booster.predict(x[rows], pred_contrib=True)
-    log_figure(shap_summary_figure(contributions, x[rows], names),
-                      "figures/shap_summary_test.png")
+    log_global_explanation(model, x[split.test])
 
 
 def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:

@@ -85,7 +85,12 @@ def test_train_prints_run_id_and_model_uri_last(byo: dict[str, object]) -> None:
     assert {"feature_catalog.json", "figures", "class_table_test.json"} <= artifacts
     figures = {a.path for a in MlflowClient().list_artifacts(run_id, "figures")}
     assert {"figures/calibration_test.png", "figures/roc_test.png",
-            "figures/outcome_rate_by_class.png", "figures/shap_summary_test.png"} <= figures
+            "figures/outcome_rate_by_class.png", "figures/shap_summary_points_test.png",
+            "figures/shap_summary_log_odds_test.png"} <= figures
+    explained = {a.path for a in MlflowClient().list_artifacts(run_id, "explanations")}
+    assert explained == {"explanations/mean_abs_points_by_feature.json",
+                         "explanations/mean_abs_points_by_dimension.json"}
+    assert run.data.metrics["explanation_base_points"] > 0
 
 
 def test_same_seed_gives_the_identical_model(byo: dict[str, object]) -> None:
