@@ -34,6 +34,8 @@ demo: install
 	$(BIN)/ecr runs --limit 4
 	$(BIN)/ecr score --table $(DEMO_DIR)/features-2025-12-31.parquet --keep uscc \
 		--out $(DEMO_DIR)/scores-2025-12-31.csv
+	$(BIN)/ecr explain "$$(awk -F, 'NR > 1 && $$6 == "\"D\"" {gsub(/"/, "", $$1); print $$1; exit}' \
+		$(DEMO_DIR)/scores-2025-12-31.csv)" --as-of 2025-12-31 --store $(DEMO_DIR)/store
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db"
 
 lint: install

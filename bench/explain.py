@@ -12,6 +12,7 @@ number of trees (default 300, the size the issue quotes), Platt-calibrated and m
 
     .venv/bin/python bench/explain.py                       # 1,000,000 enterprises, 300 trees
     .venv/bin/python bench/explain.py --enterprises 20000 --trees 100
+    .venv/bin/python bench/explain.py --depth 7 --leaves 96     # the tuning space's largest
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ sys.path[:] = (
 
 import lightgbm as lgb  # noqa: E402
 import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
 from measure import cached_store, peak_rss_gib, province_arguments  # noqa: E402
 
 from features.engines import compute_features  # noqa: E402
@@ -47,7 +49,9 @@ LABEL_SNAPSHOT = dt.date(2024, 12, 31)
 EXPLAIN_AS_OF = dt.date(2025, 12, 31)
 
 
-def production_model(work: Path, store: Store, trees: int, seed: int) -> RiskModel:
+def production_model(work: Path, store: Store, trees: int, seed: int,
+                     shape: dict[str, int]) -> tuple[RiskModel, npt.NDArray[np.float64]]:
+    """The model, and the labelled snapshot's feature matrix (to top up the rows explained)."""
     table_file = work / f"explain-labelled-{store.root.name}-{store.version}.parquet"
     if not table_file.exists():
         started = time.perf_counter()
@@ -58,7 +62,7 @@ def production_model(work: Path, store: Store, trees: int, seed: int) -> RiskMod
     spec = FeatureSpec.from_catalog(data.table, names)
     x = spec.matrix(data.table)
     y = data.table["adverse"].to_numpy()
-    params = fixed_params(spec, seed, default_threads()) | DEFAULT_PARAMS
+    params = fixed_params(spec, seed, default_threads()) | DEFAULT_PARAMS | shape
     started = time.perf_counter()
     train = np.random.default_rng(seed).random(len(y)) < 0.8
     booster = lgb.train(params, lgb.Dataset(x[train], y[train], free_raw_data=False),
@@ -70,25 +74,34 @@ def production_model(work: Path, store: Store, trees: int, seed: int) -> RiskMod
     print(f"production-size model: {booster.num_trees()} trees, {leaves:.1f} leaves on "
           f"average, depth ≤ {params['max_depth']}, {len(names)} features; trained on "
           f"{train.sum():,} rows in {time.perf_counter() - started:.0f} s")
-    return RiskModel(booster, spec, calibrator, score_map)
+    return RiskModel(booster, spec, calibrator, score_map), x
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     province_arguments(parser, 1_000_000)
     parser.add_argument("--trees", type=int, default=300)
+    parser.add_argument("--rows", type=int, default=1_000_000,
+                        help="Rows to explain: every enterprise alive at the as-of date, "
+                             "topped up from the earlier labelled snapshot.")
+    parser.add_argument("--depth", type=int, default=DEFAULT_PARAMS["max_depth"])
+    parser.add_argument("--leaves", type=int, default=DEFAULT_PARAMS["num_leaves"])
     parser.add_argument("--sample", type=int, default=20_000,
                         help="Rows on which pred_contrib and this explainer are compared.")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     store = Store(cached_store(args.work, args.enterprises, args.months, args.seed))
-    model = production_model(args.work, store, args.trees, args.seed)
+    model, earlier = production_model(args.work, store, args.trees, args.seed,
+                                      {"max_depth": args.depth, "num_leaves": args.leaves})
 
     started = time.perf_counter()
     features = compute_features(store, EXPLAIN_AS_OF)
-    x = model.spec.matrix(features)
-    print(f"features of {len(x):,} enterprises alive on {EXPLAIN_AS_OF} in "
-          f"{time.perf_counter() - started:.0f} s")
+    alive = model.spec.matrix(features)
+    top_up = max(0, min(args.rows - len(alive), len(earlier)))
+    x = np.concatenate([alive, earlier[:top_up]])[:args.rows]
+    print(f"features of {len(alive):,} enterprises alive on {EXPLAIN_AS_OF} in "
+          f"{time.perf_counter() - started:.0f} s; explaining {len(x):,} rows ({top_up:,} "
+          f"topped up from {LABEL_SNAPSHOT})")
 
     started = time.perf_counter()
     explainer = Explainer(model)
@@ -115,19 +128,19 @@ def main() -> None:
 
     ours_rate, theirs_rate = len(sample) / ours_sample, len(sample) / theirs_sample
     print(f"\n{'method':<34}{'rows':>11}{'seconds':>10}{'rows/s':>12}")
-    print(f"{'this explainer, every enterprise':<34}{len(x):>11,}{ours_all:>10.1f}"
+    print(f"{'this explainer, every row':<34}{len(x):>11,}{ours_all:>10.1f}"
           f"{len(x) / ours_all:>12,.0f}")
     print(f"{'this explainer, sample':<34}{len(sample):>11,}{ours_sample:>10.2f}"
           f"{ours_rate:>12,.0f}")
     print(f"{'LightGBM pred_contrib, same sample':<34}{len(sample):>11,}{theirs_sample:>10.2f}"
           f"{theirs_rate:>12,.0f}")
     print(f"\nspeed-up over pred_contrib: {ours_rate / theirs_rate:.1f}x "
-          f"(pred_contrib would take {len(x) / theirs_rate / 60:.1f} min for every enterprise)")
+          f"(pred_contrib would take {len(x) / theirs_rate / 60:.1f} min for every row)")
     print(f"largest |difference| from pred_contrib: {difference:.2e} (log-odds)")
     print(f"largest |base + Σ points − model score|: {additivity:.2e} (points)")
     print(f"peak memory: {peak_rss_gib():.2f} GiB")
     verdict = "PASS" if ours_all <= TARGET_SECONDS else "FAIL"
-    print(f"target ≤ {TARGET_SECONDS:.0f} s for every enterprise: {ours_all:.1f} s {verdict}")
+    print(f"target ≤ {TARGET_SECONDS:.0f} s for {len(x):,} rows: {ours_all:.1f} s {verdict}")
 
 
 if __name__ == "__main__":
