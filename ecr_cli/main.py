@@ -9,6 +9,7 @@ from features.feature_commands import features_command, training_set_command
 from models.policy.cli import profiles_command, rules_command
 from serving.cli import score_command
 from serving.explain_command import explain_command
+from serving.monthly_commands import classify_command, rescore_command
 from training.cli import promote_command, runs_command, train_command
 
 app = typer.Typer(
@@ -28,6 +29,8 @@ app.command("train")(train_command)
 app.command("promote")(promote_command)
 app.command("runs")(runs_command)
 app.command("score")(score_command)
+app.command("classify")(classify_command)
+app.command("rescore")(rescore_command)
 app.command("explain")(explain_command)
 app.command("rules")(rules_command)
 app.command("profiles")(profiles_command)

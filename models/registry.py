@@ -46,3 +46,16 @@ def configure(tracking_uri: str, experiment: str = EXPERIMENT) -> str:
         experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def registered_version(model_uri: str) -> str:
+    """``name/version`` for a registry URI (``models:/name@alias`` or ``models:/name/3``);
+    any other URI stands for itself."""
+    if not model_uri.startswith("models:/"):
+        return model_uri
+    reference = model_uri.removeprefix("models:/")
+    client = mlflow.MlflowClient()
+    if "@" in reference:
+        name, alias = reference.split("@", 1)
+        return f"{name}/{client.get_model_version_by_alias(name, alias).version}"
+    return reference

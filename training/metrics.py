@@ -36,20 +36,6 @@ def expected_calibration_error(
     return float(error / y.size)
 
 
-def population_stability_index(
-    expected: npt.ArrayLike, actual: npt.ArrayLike, bins: int = 10
-) -> float:
-    """PSI of ``actual`` against ``expected`` over the deciles of ``expected``."""
-    e = np.asarray(expected, dtype=np.float64)
-    a = np.asarray(actual, dtype=np.float64)
-    edges = np.unique(np.quantile(e, np.linspace(0, 1, bins + 1)[1:-1]))
-    e_share = np.bincount(np.searchsorted(edges, e, side="right"), minlength=edges.size + 1)
-    a_share = np.bincount(np.searchsorted(edges, a, side="right"), minlength=edges.size + 1)
-    e_share = np.clip(e_share / e.size, 1e-6, None)
-    a_share = np.clip(a_share / a.size, 1e-6, None)
-    return float(np.sum((a_share - e_share) * np.log(a_share / e_share)))
-
-
 def class_table(outcome: npt.ArrayLike, classes: npt.ArrayLike) -> pd.DataFrame:
     """Share of enterprises and observed outcome rate per class, A to D (empty classes kept)."""
     frame = pd.DataFrame({"outcome": np.asarray(outcome, dtype=np.float64),

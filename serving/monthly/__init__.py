@@ -1,0 +1,1 @@
+"""The monthly classification run: batch scoring, warnings, analysis, regional risk."""

@@ -1,0 +1,109 @@
+"""Score, judge and explain Arrow record batches: the one function the monthly run maps.
+
+`BatchClassifier` turns feature batches into result batches (the columns of the results
+table). It holds no connection and writes nothing, so it runs the same in-process (the
+default) and under a distributed engine: ``spark_df.mapInArrow(classifier, RESULT_SCHEMA)``
+ships the classifier (model, compiled explanation tables, rules, profile) to the executors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from models.explain.explanation import top_factors
+from models.explain.points import Explainer
+from models.policy.common import LEVELS
+from models.policy.judgement import judge
+from models.policy.profiles import Profile
+from models.policy.rules import RuleSet
+from serving.results.schema import TOP_FACTORS
+
+RESULT_SCHEMA = pa.schema([
+    ("uscc", pa.string()), ("period", pa.date32()),
+    ("model_score", pa.float64()), ("final_score", pa.float64()),
+    ("model_level", pa.string()), ("risk_level", pa.string()), ("class_label", pa.string()),
+    ("fired_rules", pa.string()), ("base_points", pa.float64()),
+    *[(f"{kind}_{way}_{rank}", pa.string() if kind == "factor" else pa.float64())
+      for way in ("up", "down") for rank in range(1, TOP_FACTORS + 1)
+      for kind in ("factor", "points")],
+    ("prefecture", pa.string()), ("industry_section", pa.string()),
+    ("input_fingerprint", pa.string()),
+])
+
+
+@dataclass
+class BatchClassifier:
+    explainer: Explainer
+    rules: RuleSet
+    profile: Profile
+    period: dt.date
+
+    def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            yield self.classify(batch)
+
+    def classify(self, batch: pa.RecordBatch | pa.Table) -> pa.RecordBatch:
+        table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+        model = self.explainer.model
+        x = model.spec.matrix(table)
+        attribution = self.explainer.attribute(x)
+        judgement = judge(attribution.model_score, table, self.rules, self.profile,
+                          self.period)
+        names = np.asarray(attribution.names, dtype=object)
+        raising, lowering = top_factors(attribution.points, TOP_FACTORS)
+        factors: dict[str, pa.Array] = {}
+        for way, index in (("up", raising), ("down", lowering)):
+            for rank in range(TOP_FACTORS):
+                column = index[:, rank]
+                present = column >= 0
+                picked = np.where(present, column, 0)
+                points = attribution.points[np.arange(len(x)), picked]
+                factors[f"factor_{way}_{rank + 1}"] = pa.array(
+                    np.where(present, names[picked], None), pa.string())
+                factors[f"points_{way}_{rank + 1}"] = pa.array(
+                    np.where(present, points, np.nan), pa.float64(), mask=~present)
+        levels = np.asarray(LEVELS)
+        fired = judgement.fired_rules()
+        columns = {
+            "uscc": table["uscc"].cast(pa.string()),
+            "period": pa.array([self.period] * len(x), pa.date32()),
+            "model_score": pa.array(judgement.model_score),
+            "final_score": pa.array(judgement.final_score),
+            "model_level": pa.array(levels[judgement.model_level]),
+            "risk_level": pa.array(levels[judgement.final_level]),
+            "class_label": pa.array(self.profile.labels_of(judgement.final_level)),
+            "fired_rules": pc.binary_join(fired, ";"),
+            "base_points": pa.array(np.full(len(x), attribution.base_points)),
+            **factors,
+            "prefecture": _text(table, "prefecture"),
+            "industry_section": _text(table, "industry_section"),
+            "input_fingerprint": pa.array(row_fingerprints(x), pa.string()),
+        }
+        return pa.RecordBatch.from_pydict(
+            {name: _combined(columns[name]) for name in RESULT_SCHEMA.names},
+            schema=RESULT_SCHEMA)
+
+
+def row_fingerprints(x: npt.NDArray[np.float64]) -> list[str]:
+    """BLAKE2b-128 of each row of the model's input matrix: the enterprise's feature values as
+    the model read them (NaN for gaps), so a changed record shows as a changed fingerprint."""
+    rows = np.ascontiguousarray(x, dtype="<f8")
+    return [hashlib.blake2b(row.tobytes(), digest_size=16).hexdigest() for row in rows]
+
+
+def _text(table: pa.Table, name: str) -> pa.Array:
+    if name in table.column_names:
+        return _combined(table[name].cast(pa.string()))
+    return pa.nulls(table.num_rows, pa.string())
+
+
+def _combined(array: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array

@@ -1,0 +1,117 @@
+"""Early warning (监测预警): who needs attention since the last run, and what to do.
+
+Triggers, each with a severity; an enterprise's severity is its highest trigger's, and the
+suggested action follows from it — 1 提醒 remind, 2 警示 warn, 3 约谈 interview,
+4 检查 inspect:
+
+    class worsened by one level (to B)                 1
+    class worsened into C                              2
+    class worsened by two levels or more               3
+    class worsened into D                              4
+    new abnormal-operation listing                     1
+    new administrative penalty                         2
+    new serious penalty (severity 3)                   3
+    spot check found problems / enterprise not found   3
+    product-quality sample failed                      3
+    new serious-dishonesty listing                     4
+    new dishonest-judgement-debtor entry               4
+
+"New" means collected in (since, until]: between the previous run and this one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from features.store import Store
+from models.policy.common import LEVEL_INDEX
+
+ACTIONS = {1: ("提醒", "remind"), 2: ("警示", "warn"), 3: ("约谈", "interview"),
+           4: ("检查", "inspect")}
+
+RECORD_TRIGGERS = """
+    CASE
+      WHEN record_type = 'serious_dishonesty' THEN 'serious_dishonesty_listing'
+      WHEN record_type = 'dishonest_debtor' THEN 'dishonest_debtor_entry'
+      WHEN record_type = 'administrative_penalty' AND severity >= 3 THEN 'serious_penalty'
+      WHEN record_type = 'administrative_penalty' THEN 'penalty'
+      WHEN record_type = 'spot_check' AND outcome IN ('problem_found', 'not_located')
+        THEN 'failed_spot_check'
+      WHEN record_type = 'product_quality_sampling' AND outcome = 'fail'
+        THEN 'failed_quality_sample'
+      WHEN record_type = 'abnormal_operation' THEN 'abnormal_listing'
+    END
+"""
+TRIGGER_SEVERITY = {"abnormal_listing": 1, "penalty": 2, "serious_penalty": 3,
+                    "failed_spot_check": 3, "failed_quality_sample": 3,
+                    "serious_dishonesty_listing": 4, "dishonest_debtor_entry": 4}
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    uscc: str
+    severity: int
+    triggers: tuple[str, ...]
+    previous_level: str | None
+    risk_level: str
+
+    def row(self, period: dt.date) -> dict[str, object]:
+        zh, en = ACTIONS[self.severity]
+        return {"uscc": self.uscc, "period": period, "severity": self.severity, "action": zh,
+                "action_en": en, "triggers": ";".join(self.triggers),
+                "previous_level": self.previous_level, "risk_level": self.risk_level}
+
+
+def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, list[str]]:
+    """Per enterprise, the monitored records collected in (since, until], not revoked."""
+    path = store.table_path("records")
+    if path is None:
+        return {}
+    rows = duckdb.sql(f"""
+        SELECT uscc, list(DISTINCT trigger ORDER BY trigger) AS triggers FROM (
+          SELECT uscc, {RECORD_TRIGGERS} AS trigger FROM read_parquet('{path}')
+          WHERE collected_on > DATE '{since}' AND collected_on <= DATE '{until}'
+            AND (revoked_on IS NULL OR revoked_on > DATE '{until}'))
+        WHERE trigger IS NOT NULL GROUP BY uscc""").fetchall()
+    return {uscc: list(triggers) for uscc, triggers in rows}
+
+
+def level_triggers(previous: str | None, current: str) -> list[tuple[str, int]]:
+    """The class-change triggers for one enterprise (none when it is new or not worse)."""
+    if previous is None or LEVEL_INDEX[current] <= LEVEL_INDEX[previous]:
+        return []
+    jump = LEVEL_INDEX[current] - LEVEL_INDEX[previous]
+    severity = {"B": 1, "C": 2, "D": 4}[current]
+    if jump >= 2:
+        severity = max(severity, 3)
+    return [(f"class_{previous}_to_{current}", severity)]
+
+
+def build_warnings(
+    current: pa.Table, previous: pa.Table | None, records: dict[str, list[str]]
+) -> list[EarlyWarning]:
+    """Warnings for the enterprises of ``current`` (uscc, risk_level), given the previous
+    run's levels (uscc, risk_level) and the record triggers since then."""
+    before = ({} if previous is None or previous.num_rows == 0 else
+              dict(zip(previous["uscc"].to_pylist(), previous["risk_level"].to_pylist(),
+                       strict=True)))
+    warnings = []
+    for uscc, level in zip(current["uscc"].to_pylist(), current["risk_level"].to_pylist(),
+                           strict=True):
+        found = level_triggers(before.get(uscc), level)
+        found += [(t, TRIGGER_SEVERITY[t]) for t in records.get(uscc, [])]
+        if found:
+            warnings.append(EarlyWarning(uscc, max(s for _, s in found),
+                                    tuple(t for t, _ in found), before.get(uscc), level))
+    warnings.sort(key=lambda w: (-w.severity, w.uscc))
+    return warnings
+
+
+def severity_counts(warnings: list[EarlyWarning]) -> dict[str, int]:
+    counts = np.bincount([w.severity for w in warnings], minlength=5)
+    return {ACTIONS[s][1]: int(counts[s]) for s in ACTIONS}

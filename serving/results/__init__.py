@@ -1,0 +1,1 @@
+"""The results store: classification runs, results, warnings and analyses (SQLAlchemy)."""

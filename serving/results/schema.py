@@ -1,0 +1,106 @@
+"""Tables of the results store (SQLAlchemy Core). Alembic migrations create and evolve them.
+
+A classification run writes its rows under its own ``run_id`` while its status is
+``writing``; publishing a period flips the period's row in ``publications`` to the new run in
+one transaction, so readers (who always go through ``publications``) see a whole period or
+none of it. A run killed half-way leaves only unpublished rows, removed by the next run.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+TOP_FACTORS = 3
+"""Top factors stored each way (raising and lowering risk) per enterprise and period."""
+
+runs = sa.Table(
+    "classification_runs", metadata,
+    sa.Column("run_id", sa.String(36), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False, index=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # monthly | rescore
+    sa.Column("status", sa.String(16), nullable=False),  # writing | published | superseded
+    sa.Column("model_uri", sa.String(300), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("rules_version", sa.String(80), nullable=False),
+    sa.Column("profile", sa.String(32), nullable=False),
+    sa.Column("data_fingerprint", sa.String(80), nullable=False),
+    sa.Column("store_version", sa.String(80), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("mlflow_run_id", sa.String(64)),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+)
+
+_factor_columns = [
+    column
+    for way in ("up", "down")
+    for rank in range(1, TOP_FACTORS + 1)
+    for column in (sa.Column(f"factor_{way}_{rank}", sa.String(64)),
+                   sa.Column(f"points_{way}_{rank}", sa.Float))
+]
+
+results = sa.Table(
+    "results", metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("model_score", sa.Float, nullable=False),
+    sa.Column("final_score", sa.Float, nullable=False),
+    sa.Column("model_level", sa.String(1), nullable=False),
+    sa.Column("risk_level", sa.String(1), nullable=False),
+    sa.Column("class_label", sa.String(8), nullable=False),
+    sa.Column("fired_rules", sa.Text, nullable=False),
+    sa.Column("base_points", sa.Float, nullable=False),
+    *_factor_columns,
+    sa.Column("prefecture", sa.String(6)),
+    sa.Column("industry_section", sa.String(1)),
+    sa.Column("input_fingerprint", sa.String(32), nullable=False),
+)
+sa.Index("ix_results_uscc_period", results.c.uscc, results.c.period)
+
+publications = sa.Table(
+    "publications", metadata,
+    sa.Column("period", sa.Date, primary_key=True),
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              nullable=False),
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+warnings = sa.Table(
+    "warnings", metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False, index=True),
+    sa.Column("severity", sa.Integer, nullable=False),
+    sa.Column("action", sa.String(8), nullable=False),
+    sa.Column("action_en", sa.String(16), nullable=False),
+    sa.Column("triggers", sa.Text, nullable=False),
+    sa.Column("previous_level", sa.String(1)),
+    sa.Column("risk_level", sa.String(1), nullable=False),
+)
+
+period_analysis = sa.Table(
+    "period_analysis", metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              primary_key=True),
+    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("previous_period", sa.Date),
+    sa.Column("analysis", sa.JSON, nullable=False),
+)
+
+regional_risk = sa.Table(
+    "regional_risk", metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              primary_key=True),
+    sa.Column("prefecture", sa.String(6), primary_key=True),
+    sa.Column("industry_section", sa.String(1), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("enterprises", sa.Integer, nullable=False),
+    sa.Column("share_c_or_d", sa.Float, nullable=False),
+    sa.Column("mean_score", sa.Float, nullable=False),
+    sa.Column("mean_score_change", sa.Float),
+)
