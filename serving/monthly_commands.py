@@ -28,6 +28,9 @@ def classify_command(
     force: Annotated[bool, typer.Option(
         help="Recompute even when the period is published from the same model, rules, "
              "profile and data.")] = False,
+    batch_rows: Annotated[int, typer.Option(
+        min=1, help="Enterprises per batch (each batch is scored, explained and written "
+                    "in one go).")] = 50_000,
     warnings_shown: Annotated[int, typer.Option(
         "--show-warnings", min=0, help="Top warnings to print.")] = 10,
     store: StoreOption = DEFAULT_STORE,
@@ -52,7 +55,7 @@ def classify_command(
         try:
             outcome = classify_period(
                 opened, results, period, model, tracking_uri, jurisdiction(profile), force,
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
+                batch_rows=batch_rows, progress=lambda done, total: bar.update(task, completed=done, total=total))
         except mlflow.exceptions.MlflowException as error:
             raise fail(f"cannot load model {model}: {error.message}") from None
         except ValueError as error:

@@ -1,14 +1,24 @@
-"""Shared fixtures: a small synthetic province in a store, for tests that need realistic volume."""
+"""Shared fixtures: a small synthetic province in a store, and a model trained on it by the real
+pipeline, for tests that need realistic volume."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from features.ingest import ingest
 from features.store import Store
 from features.synth import generate
+from features.training_set import build_training_set
+from models.explain.treeshap import CompiledForest, compile_forest
+from models.registry import configure
+from models.risk_model import RiskModel
+from training.pipeline import TrainConfig, train
 
 
 @pytest.fixture(scope="session")
@@ -19,3 +29,32 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     report = ingest([folder / "province"], store, today=dt.date(2026, 11, 22))
     assert all(c.rejected == 0 for c in report.tables.values())
     return store
+
+
+@dataclass(frozen=True)
+class Trained:
+    model: RiskModel
+    table: pa.Table
+    """3,000 rows of the training set: categories and gaps included."""
+    forest: CompiledForest
+    model_uri: str
+    tracking_uri: str
+
+
+@pytest.fixture(scope="session")
+def trained(synthetic_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    folder = tmp_path_factory.mktemp("explain")
+    snapshots = [dt.date(2024, month, 1) - dt.timedelta(days=1) for month in range(7, 13)]
+    table_file = folder / "training-set.parquet"
+    build_training_set(synthetic_store, table_file, snapshots)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{folder}/mlflow.db")
+        configure(f"sqlite:///{folder}/mlflow.db")
+        result = train(TrainConfig(table=table_file, test_periods=2, valid_periods=2,
+                                   train_periods=0, embargo=0, baseline=False,
+                                   register=False), report=lambda _: None)
+    assert result.model is not None
+    table = pq.read_table(table_file)
+    rows = np.sort(np.random.default_rng(0).choice(table.num_rows, 3000, replace=False))
+    return Trained(result.model, table.take(rows), compile_forest(result.model.booster),
+                   result.model_uri, f"sqlite:///{folder}/mlflow.db")

@@ -10,7 +10,8 @@ import pandas as pd
 
 from models.calibration import Calibrator
 from models.score_map import ScoreMap, risk_class
-from training.metrics import class_table, evaluate, population_stability_index
+from models.stability import population_stability_index
+from training.metrics import class_table, evaluate
 from training.split import Split
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from models.explain.points import Explainer
 from models.explain.treeshap import leaf_indices, shap_values
-from tests.models.explain.conftest import Trained
+from tests.conftest import Trained
 
 
 def test_contributions_equal_pred_contrib(trained: Trained) -> None:

@@ -11,7 +11,7 @@ from ecr_cli.main import app
 from features.store import Store
 from models.explain.explanation import explain_rows, top_factors
 from models.explain.points import Explainer
-from tests.models.explain.conftest import Trained
+from tests.conftest import Trained
 
 
 def listed_rows(trained: Trained, count: int = 3) -> pa.Table:
