@@ -4,7 +4,12 @@ pipeline, for tests that need realistic volume."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import shutil
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -58,3 +63,35 @@ def trained(synthetic_store: Store, tmp_path_factory: pytest.TempPathFactory) ->
     rows = np.sort(np.random.default_rng(0).choice(table.num_rows, 3000, replace=False))
     return Trained(result.model, table.take(rows), compile_forest(result.model.booster),
                    result.model_uri, f"sqlite:///{folder}/mlflow.db")
+
+
+SPARK_REQUIRED = os.environ.get("ECR_REQUIRE_SPARK") == "1"
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """A local Spark session (Python workers on this interpreter); skips without a JDK or
+    pyspark unless ECR_REQUIRE_SPARK=1 (as `.ci/run` sets)."""
+    problem = None
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        problem = "no JDK on this machine"
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        problem = "pyspark is not installed"
+    if problem:
+        if SPARK_REQUIRED:
+            pytest.fail(f"Spark is mandatory here (ECR_REQUIRE_SPARK=1): {problem}")
+        pytest.skip(problem)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("ecr-parity")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()

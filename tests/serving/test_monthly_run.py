@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from features.engines import compute_features
 from features.ingest import ingest
 from features.store import Store
-from serving.monthly.run import PeriodOutcome, classify_period, data_fingerprint
+from serving.monthly.run import PeriodOutcome, classify_period, data_fingerprint, rescore_since
 from serving.results.schema import period_analysis, regional_risk, warnings
 from serving.results.store import ResultsStore
 from tests.conftest import Trained
@@ -169,3 +169,23 @@ def test_a_killed_run_leaves_the_published_period_intact(
             "SELECT count(*) FROM classification_runs WHERE status = 'writing'").scalar() == 0
         rows = connection.exec_driver_sql("SELECT count(*) FROM results").scalar()
     assert rows == 2 * before.num_rows  # the superseded run and the new one; nothing stale
+
+
+def test_rescore_between_monthly_runs(synthetic_store: Store, trained: Trained,
+                                      tmp_path: Path) -> None:
+    results = ResultsStore(f"sqlite:///{tmp_path}/results.db").migrate()
+    classify(synthetic_store, results, trained, NOVEMBER)
+    outcome = rescore_since(synthetic_store, results, NOVEMBER, DECEMBER, trained.model_uri,
+                            trained.tracking_uri)
+    records = pq.read_table(synthetic_store.table_path("records"))
+    window = records.filter(pc.and_(pc.greater(records["collected_on"], NOVEMBER),
+                                    pc.less_equal(records["collected_on"], DECEMBER)))
+    alive = set(compute_features(synthetic_store, DECEMBER)["uscc"].to_pylist())
+    touched = set(window["uscc"].to_pylist()) & alive
+    assert outcome.analysis["rescored"] == len(touched) > 0
+    assert outcome.run.kind == "rescore" and outcome.run.status == "recorded"
+    assert set(results.results_of(outcome.run.run_id)["uscc"].to_pylist()) == touched
+    assert {w.uscc for w in outcome.warnings} <= touched
+    assert len(results.rows_of(warnings, outcome.run.run_id)) == len(outcome.warnings) > 0
+    assert results.published_run(NOVEMBER) is not None
+    assert results.published_run(DECEMBER) is None  # a rescore never publishes a period

@@ -7,8 +7,6 @@ turns the skip into a failure.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 
 import polars as pl
 import pytest
@@ -16,34 +14,6 @@ from polars.testing import assert_frame_equal
 
 from features.engines import compute_features, spark_backend
 from tests.features.engineering import handmade as h
-
-REQUIRED = os.environ.get("ECR_REQUIRE_SPARK") == "1"
-
-
-@pytest.fixture(scope="module")
-def spark():
-    problem = None
-    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
-        problem = "no JDK on this machine"
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError:
-        problem = "pyspark is not installed"
-    if problem:
-        if REQUIRED:
-            pytest.fail(f"Spark parity is mandatory here (ECR_REQUIRE_SPARK=1): {problem}")
-        pytest.skip(problem)
-    session = (
-        SparkSession.builder.master("local[2]")
-        .appName("ecr-parity")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.driver.memory", "2g")
-        .getOrCreate()
-    )
-    yield session
-    session.stop()
 
 
 def _same(duck, spark_result) -> None:
