@@ -9,6 +9,7 @@ DEMO_DIR := data/demo
 DEMO_ENTERPRISES ?= 20000
 DEMO_MONTHS ?= 48
 DEMO_TRIALS ?= 8
+DEMO_RESULTS := sqlite:///$(DEMO_DIR)/results.db
 
 .PHONY: install demo test lint clean
 
@@ -26,17 +27,20 @@ demo: install
 		--months $(DEMO_MONTHS) --seed 7
 	$(BIN)/ecr ingest $(DEMO_DIR)/province --store $(DEMO_DIR)/store
 	$(BIN)/ecr summary --store $(DEMO_DIR)/store
-	$(BIN)/ecr features --as-of 2025-12-31 --store $(DEMO_DIR)/store \
-		--out $(DEMO_DIR)/features-2025-12-31.parquet
 	$(BIN)/ecr train --store $(DEMO_DIR)/store --training-set $(DEMO_DIR)/training-set.parquet \
 		--trials $(DEMO_TRIALS) --run-name demo | tee $(DEMO_DIR)/train.log
 	$(BIN)/ecr promote "$$(tail -n 1 $(DEMO_DIR)/train.log | sed 's|.*/||')"
 	$(BIN)/ecr runs --limit 4
-	$(BIN)/ecr score --table $(DEMO_DIR)/features-2025-12-31.parquet --keep uscc \
-		--out $(DEMO_DIR)/scores-2025-12-31.csv
-	$(BIN)/ecr explain "$$(awk -F, 'NR > 1 && $$6 == "\"D\"" {gsub(/"/, "", $$1); print $$1; exit}' \
-		$(DEMO_DIR)/scores-2025-12-31.csv)" --as-of 2025-12-31 --store $(DEMO_DIR)/store
+	$(BIN)/ecr classify --as-of 2025-11-30 --store $(DEMO_DIR)/store \
+		--database-url $(DEMO_RESULTS) --show-warnings 0
+	$(BIN)/ecr classify --as-of 2025-12-31 --store $(DEMO_DIR)/store \
+		--database-url $(DEMO_RESULTS)
+	$(BIN)/ecr explain "$$($(BIN)/ecr warnings --as-of 2025-12-31 --limit 1 --ids-only \
+		--database-url $(DEMO_RESULTS))" --as-of 2025-12-31 --store $(DEMO_DIR)/store
+	$(BIN)/ecr history "$$($(BIN)/ecr warnings --as-of 2025-12-31 --limit 1 --ids-only \
+		--database-url $(DEMO_RESULTS))" --database-url $(DEMO_RESULTS)
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db"
+	@echo "Results: $(DEMO_RESULTS) (ecr warnings / ecr history / any SQL client)"
 
 lint: install
 	$(BIN)/ruff check .

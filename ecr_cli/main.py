@@ -9,7 +9,12 @@ from features.feature_commands import features_command, training_set_command
 from models.policy.cli import profiles_command, rules_command
 from serving.cli import score_command
 from serving.explain_command import explain_command
-from serving.monthly_commands import classify_command, rescore_command
+from serving.monthly_commands import (
+    classify_command,
+    history_command,
+    rescore_command,
+    warnings_command,
+)
 from training.cli import promote_command, runs_command, train_command
 
 app = typer.Typer(
@@ -31,6 +36,8 @@ app.command("runs")(runs_command)
 app.command("score")(score_command)
 app.command("classify")(classify_command)
 app.command("rescore")(rescore_command)
+app.command("warnings")(warnings_command)
+app.command("history")(history_command)
 app.command("explain")(explain_command)
 app.command("rules")(rules_command)
 app.command("profiles")(profiles_command)

@@ -55,7 +55,8 @@ def classify_command(
         try:
             outcome = classify_period(
                 opened, results, period, model, tracking_uri, jurisdiction(profile), force,
-                batch_rows=batch_rows, progress=lambda done, total: bar.update(task, completed=done, total=total))
+                batch_rows=batch_rows,
+                progress=lambda done, total: bar.update(task, completed=done, total=total))
         except mlflow.exceptions.MlflowException as error:
             raise fail(f"cannot load model {model}: {error.message}") from None
         except ValueError as error:
@@ -126,3 +127,54 @@ def rescore_command(
     console.print(f"re-scored {outcome.analysis['rescored']:,} enterprises with records "
                   f"collected {since.date()} … {until} (run {outcome.run.run_id}); warnings: "
                   f"{len(outcome.warnings):,} ({counts})")
+
+
+def history_command(
+    uscc: Annotated[str, typer.Argument(help="Unified social credit code of the enterprise.")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """An enterprise's published classifications over time, with the versions behind each."""
+    from serving.results.store import ResultsStore
+
+    rows = ResultsStore(database_url).migrate().history(uscc)
+    if not rows:
+        raise fail(f"{uscc}: no published classification in the results store")
+    table = RichTable(title=f"{uscc}: published classifications")
+    for column in ("period", "class", "final", "model", "rules fired", "top factors up",
+                   "model / rules version"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        factors = ", ".join(f"{row[f'factor_up_{k}']} {row[f'points_up_{k}']:+.1f}"
+                            for k in (1, 2, 3) if row[f"factor_up_{k}"])
+        table.add_row(str(row["period"]), f"{row['class_label']} ({row['risk_level']})",
+                      f"{row['final_score']:.2f}", f"{row['model_score']:.2f}",
+                      row["fired_rules"].replace(";", ", ") or "–", factors or "–",
+                      f"{row['model_version']} / {row['rules_version']}")
+    console.print(table)
+
+
+def warnings_command(
+    period: Annotated[dt.datetime, typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help="The published period.")],
+    limit: Annotated[int, typer.Option(min=1, help="How many, most severe first.")] = 20,
+    ids_only: Annotated[bool, typer.Option(
+        "--ids-only", help="Print only the unified social credit codes, one per line.")
+    ] = False,
+    database_url: DatabaseOption = None,
+) -> None:
+    """The early warnings of a published period, most severe first."""
+    from serving.results.store import ResultsStore
+
+    rows = ResultsStore(database_url).migrate().top_warnings(period.date(), limit)
+    if ids_only:
+        for row in rows:
+            typer.echo(row["uscc"])
+        return
+    table = RichTable(title=f"Warnings, {period.date()} (most severe first)")
+    for column in ("uscc", "action", "class", "triggers"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row["uscc"], f"{row['action']} {row['action_en']}",
+                      f"{row['previous_level'] or '–'} → {row['risk_level']}",
+                      row["triggers"].replace(";", ", "))
+    console.print(table)

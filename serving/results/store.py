@@ -209,6 +209,26 @@ class ResultsStore:
             raise LookupError(f"no classification is published for {period}")
         return self.results_of(run.run_id, columns)
 
+    def history(self, uscc: str) -> list[dict[str, Any]]:
+        """An enterprise's published results, oldest period first, with each run's versions."""
+        query = (sa.select(results, runs.c.model_version, runs.c.rules_version,
+                           runs.c.profile, runs.c.data_fingerprint)
+                 .join(runs, runs.c.run_id == results.c.run_id)
+                 .join(publications, publications.c.run_id == results.c.run_id)
+                 .where(results.c.uscc == uscc).order_by(results.c.period))
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
+    def top_warnings(self, period: dt.date, limit: int) -> list[dict[str, Any]]:
+        """The published period's warnings, most severe first."""
+        run = self.published_run(period)
+        if run is None:
+            return []
+        query = (sa.select(warnings).where(warnings.c.run_id == run.run_id)
+                 .order_by(warnings.c.severity.desc(), warnings.c.uscc).limit(limit))
+        with self.engine.connect() as connection:
+            return [dict(r._mapping) for r in connection.execute(query)]
+
     def rows_of(self, table: sa.Table, run_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:
             return [dict(r._mapping) for r in connection.execute(

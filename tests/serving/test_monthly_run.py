@@ -16,7 +16,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import sqlalchemy as sa
+from typer.testing import CliRunner
 
+from ecr_cli.main import app
 from features.engines import compute_features
 from features.ingest import ingest
 from features.store import Store
@@ -189,3 +191,28 @@ def test_rescore_between_monthly_runs(synthetic_store: Store, trained: Trained,
     assert len(results.rows_of(warnings, outcome.run.run_id)) == len(outcome.warnings) > 0
     assert results.published_run(NOVEMBER) is not None
     assert results.published_run(DECEMBER) is None  # a rescore never publishes a period
+
+
+def test_commands_classify_list_warnings_and_show_history(
+    synthetic_store: Store, trained: Trained, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    common = ["--store", str(synthetic_store.root), "--model", trained.model_uri,
+              "--database-url", f"sqlite:///{tmp_path}/results.db",
+              "--tracking-uri", trained.tracking_uri]
+    for period in (NOVEMBER, DECEMBER):
+        result = runner.invoke(app, ["classify", "--as-of", str(period), *common],
+                               terminal_width=200)
+        assert result.exit_code == 0, result.output
+    assert "published 2025-12-31" in result.output and "rose" in result.output
+    again = runner.invoke(app, ["classify", "--as-of", str(DECEMBER), *common])
+    assert "nothing to do" in " ".join(again.output.split())
+    database = ["--database-url", f"sqlite:///{tmp_path}/results.db"]
+    ids = runner.invoke(app, ["warnings", "--as-of", str(DECEMBER), "--ids-only",
+                              "--limit", "3", *database]).output.split()
+    assert len(ids) == 3
+    history = runner.invoke(app, ["history", ids[0], *database], terminal_width=200)
+    assert history.exit_code == 0 and "2025-11-30" in history.output
+    assert "2025-12-31" in history.output
+    unknown = runner.invoke(app, ["history", "91350200776049653A", *database])
+    assert unknown.exit_code == 2 and "no published classification" in unknown.output
