@@ -92,6 +92,10 @@ class CompiledForest:
 
 def compile_forest(booster: lgb.Booster) -> CompiledForest:
     """Read the booster's text model and precompute every leaf's Shapley table."""
+    if booster.num_model_per_iteration() != 1:
+        raise UnsupportedModelError("only single-output (binary or regression) boosters can "
+                                    f"be explained; this one has "
+                                    f"{booster.num_model_per_iteration()} outputs per round")
     trees = _parse_trees(booster.model_to_string())
     builder = _ForestBuilder(booster.num_feature())
     for tree in trees:

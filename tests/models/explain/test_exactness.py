@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from models.explain.points import Explainer
-from models.explain.treeshap import leaf_indices, shap_values
+from models.explain.treeshap import (
+    UnsupportedModelError,
+    compile_forest,
+    leaf_indices,
+    shap_values,
+)
 from tests.conftest import Trained
 
 
@@ -64,3 +69,13 @@ def test_a_monotone_feature_raises_points_in_its_direction(trained: Trained) -> 
 def test_matrix_shape_is_checked(trained: Trained) -> None:
     with pytest.raises(ValueError, match="feature columns"):
         shap_values(trained.forest, np.zeros((3, 2)))
+
+
+def test_multi_output_boosters_are_refused() -> None:
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(0)
+    booster = lgb.train({"objective": "multiclass", "num_class": 3, "verbose": -1},
+                        lgb.Dataset(rng.normal(size=(300, 3)), rng.integers(0, 3, 300)), 3)
+    with pytest.raises(UnsupportedModelError, match="3 outputs per round"):
+        compile_forest(booster)
