@@ -36,6 +36,7 @@ RESULT_SCHEMA = pa.schema([
       for kind in ("factor", "points")],
     ("prefecture", pa.string()), ("industry_section", pa.string()),
     ("input_fingerprint", pa.string()),
+    ("model_version", pa.string()), ("rules_version", pa.string()),
 ])
 
 
@@ -45,6 +46,8 @@ class BatchClassifier:
     rules: RuleSet
     profile: Profile
     period: dt.date
+    model_version: str
+    """The registered ``name/version`` (or URI) recorded on every row, with the rules'."""
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
@@ -86,6 +89,8 @@ class BatchClassifier:
             "prefecture": _text(table, "prefecture"),
             "industry_section": _text(table, "industry_section"),
             "input_fingerprint": pa.array(row_fingerprints(x), pa.string()),
+            "model_version": pa.array([self.model_version] * len(x), pa.string()),
+            "rules_version": pa.array([self.rules.version_id] * len(x), pa.string()),
         }
         return pa.RecordBatch.from_pydict(
             {name: _combined(columns[name]) for name in RESULT_SCHEMA.names},

@@ -92,7 +92,8 @@ def classify_period(
 
     clock = time.perf_counter()
     explainer = Explainer(model)
-    classifier = BatchClassifier(explainer, model.rules, chosen, period)
+    classifier = BatchClassifier(explainer, model.rules, chosen, period,
+                                 identity["model_version"])
     run_id = results.begin_run(period, "monthly", model_uri, store_version=store.version or "",
                                **identity)
     timings["explanation tables"] = _lap(clock)
@@ -160,12 +161,12 @@ def rescore_since(
     touched = _touched(store, since, as_of)
     features = compute_features(store, as_of)
     subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(touched), pa.string())))
-    run_id = results.begin_run(as_of, "rescore", model_uri,
-                               model_version=registered_version(model_uri),
+    version = registered_version(model_uri)
+    run_id = results.begin_run(as_of, "rescore", model_uri, model_version=version,
                                rules_version=model.rules.version_id, profile=chosen.key,
                                data_fingerprint=data_fingerprint(store),
                                store_version=store.version or "")
-    classifier = BatchClassifier(Explainer(model), model.rules, chosen, as_of)
+    classifier = BatchClassifier(Explainer(model), model.rules, chosen, as_of, version)
     result = classifier.classify(subset)
     results.write_results(run_id, result)
     baseline = results.previous_published(since + dt.timedelta(days=1))

@@ -58,6 +58,8 @@ results = sa.Table(
     sa.Column("prefecture", sa.String(6)),
     sa.Column("industry_section", sa.String(1)),
     sa.Column("input_fingerprint", sa.String(32), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("rules_version", sa.String(80), nullable=False),
 )
 sa.Index("ix_results_uscc_period", results.c.uscc, results.c.period)
 

@@ -211,8 +211,7 @@ class ResultsStore:
 
     def history(self, uscc: str) -> list[dict[str, Any]]:
         """An enterprise's published results, oldest period first, with each run's versions."""
-        query = (sa.select(results, runs.c.model_version, runs.c.rules_version,
-                           runs.c.profile, runs.c.data_fingerprint)
+        query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
                  .join(runs, runs.c.run_id == results.c.run_id)
                  .join(publications, publications.c.run_id == results.c.run_id)
                  .where(results.c.uscc == uscc).order_by(results.c.period))

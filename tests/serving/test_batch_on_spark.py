@@ -24,7 +24,7 @@ def test_map_in_arrow_matches_in_process(spark: Any, synthetic_store: Store,
 
     features = compute_features(synthetic_store, PERIOD).slice(0, 1500)
     classifier = BatchClassifier(Explainer(trained.model), trained.model.rules, profile(),
-                                 PERIOD)
+                                 PERIOD, trained.model_uri)
     local = pa.Table.from_batches(list(classifier(features.to_batches(400))))
     frame = spark.createDataFrame(features).repartition(3)
     distributed = frame.mapInArrow(classifier, from_arrow_schema(RESULT_SCHEMA)).toArrow()

@@ -53,6 +53,8 @@ def test_two_months_published_with_analysis_warnings_and_regions(
     assert outcome.run.status == "published" and outcome.run.rules_version.startswith("2026")
     # every row carries its versions, a fingerprint and top factors
     assert pc.all(pc.equal(pc.utf8_length(stored["input_fingerprint"]), 32)).as_py()
+    assert set(stored["model_version"].to_pylist()) == {outcome.run.model_version}
+    assert set(stored["rules_version"].to_pylist()) == {trained.model.rules.version_id}
     assert stored["factor_up_1"].null_count < stored.num_rows
     listed = stored.filter(pc.match_substring(stored["fired_rules"], "serious_dishonesty_list"))
     assert listed.num_rows > 0 and set(listed["risk_level"].to_pylist()) == {"D"}

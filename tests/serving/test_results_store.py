@@ -25,6 +25,7 @@ def result_rows(count: int, score: float, start: int = 0) -> pa.Table:
         "base_points": [300.0] * count, "factor_up_1": ["penalties_12m"] * count,
         "points_up_1": [12.25] * count, "prefecture": ["410100"] * count,
         "industry_section": ["F"] * count, "input_fingerprint": ["0" * 32] * count,
+        "model_version": ["m/1"] * count, "rules_version": ["r1"] * count,
     }
     return pa.table(columns, schema=RESULT_SCHEMA)
 

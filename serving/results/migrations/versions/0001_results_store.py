@@ -58,6 +58,8 @@ def upgrade() -> None:
         sa.Column("prefecture", sa.String(6)),
         sa.Column("industry_section", sa.String(1)),
         sa.Column("input_fingerprint", sa.String(32), nullable=False),
+        sa.Column("model_version", sa.String(64), nullable=False),
+        sa.Column("rules_version", sa.String(80), nullable=False),
     )
     op.create_index("ix_results_uscc_period", "results", ["uscc", "period"])
     op.create_table(
