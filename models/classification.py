@@ -46,8 +46,7 @@ def classify(
     """Score and judge every row, in input order (see `models.policy.judgement` for the rules'
     precedence). ``as_of`` dates the rules when the table has no ``as_of`` column."""
     table = as_arrow(table)
-    probability = model.calibrator.probability(model.raw_logit(table, source))
-    score = model.score_map.score(probability)
+    probability, score = model.calibrated(model.raw_logit(table, source))
     judgement = judge(score, table, rules or model.rules, jurisdiction or profile(), as_of)
     return Classification(probability, judgement)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import lightgbm as lgb
+import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
@@ -41,10 +42,14 @@ class RiskModel:
         """The booster's log-odds for every row."""
         return self.booster.predict(self.spec.matrix(table, source), raw_score=True)
 
+    def calibrated(self, raw_logit: npt.ArrayLike) -> tuple[npt.NDArray, npt.NDArray]:
+        """Probability and 0–1000 score for booster log-odds: the rest of the chain."""
+        probability = self.calibrator.probability(np.asarray(raw_logit, dtype=np.float64))
+        return probability, self.score_map.score(probability)
+
     def predict(self, table: pa.Table | pd.DataFrame, source: str = "table") -> pa.Table:
         """probability, score and risk_class for every row, in input order."""
-        probability = self.calibrator.probability(self.raw_logit(table, source))
-        score = self.score_map.score(probability)
+        probability, score = self.calibrated(self.raw_logit(table, source))
         return pa.table({
             "probability": pa.array(probability, pa.float64()),
             "score": pa.array(score, pa.float64()),
@@ -82,10 +87,4 @@ class RiskModel:
             rules=rules,
         )
 
-
-def predictions_frame(predictions: pa.Table) -> pd.DataFrame:
-    """The prediction table as pandas, with the class as plain text."""
-    frame = predictions.to_pandas()
-    frame["risk_class"] = frame["risk_class"].astype(object)
-    return frame
 

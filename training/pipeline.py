@@ -195,7 +195,8 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
         }, rules=rules)
         _log_run_artifacts(model, evaluation, x, split, names)
         if rules.rules:
-            log_rules_effect(model, data.table.take(split.test), y[split.test])
+            log_rules_effect(model, data.table.take(split.test),
+                             score_map.score(evaluation.test_probability), y[split.test])
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
         info = _log_model(model, example.slice(0, 5), config.register)
         version = str(info.registered_model_version) if info.registered_model_version else None

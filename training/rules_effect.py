@@ -10,8 +10,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from models.classification import classify
-from models.policy.judgement import RuleInputError
+from models.policy.judgement import RuleInputError, judge
+from models.policy.profiles import profile
 from models.policy.rules import NO_RULES, RuleSet, load_rules, shipped_rules
 from models.risk_model import RiskModel
 from models.score_map import CLASSES
@@ -36,10 +36,12 @@ def resolve_rules(
                          f"{', '.join(missing)}")
 
 
-def log_rules_effect(model: RiskModel, test: pa.Table, outcome: npt.NDArray) -> None:
-    """The rules file, and the test rows' classes and outcome rates after the rules."""
+def log_rules_effect(model: RiskModel, test: pa.Table, score: npt.NDArray,
+                     outcome: npt.NDArray) -> None:
+    """The rules file, and the test rows' classes and outcome rates after the rules (``score``:
+    the test rows' model scores, already computed by the evaluation)."""
     mlflow.log_text(model.rules.source, "rules/rules.yaml")
-    judgement = classify(model, test, source="test rows").judgement
+    judgement = judge(score, test, model.rules, profile())
     final = class_table(outcome, np.asarray(CLASSES)[judgement.final_level])
     mlflow.log_table(final.reset_index(), "class_table_test_after_rules.json")
     changed = judgement.final_level != judgement.model_level

@@ -16,12 +16,11 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from features.catalog import BY_NAME, DIMENSION_NAMES
-from models.classification import Classification, classify
 from models.explain.points import Attribution, Explainer
 from models.explain.values import describe_value
 from models.policy.common import LEVELS
-from models.policy.judgement import FUSION_ID
-from models.policy.profiles import Profile
+from models.policy.judgement import FUSION_ID, Judgement, judge
+from models.policy.profiles import Profile, profile
 from models.policy.rules import RuleSet
 
 
@@ -56,29 +55,23 @@ class Explanation:
     dimensions: dict[str, float] = field(default_factory=dict)
     """Points per indicator dimension (DESIGN.md §4), in catalog order."""
 
-    def raising(self, top: int = 5) -> list[Line]:
-        return [line for line in self.features if line.points > 0][:top]
-
-    def lowering(self, top: int = 5) -> list[Line]:
-        return [line for line in self.features if line.points < 0][:top]
-
 
 def explain_rows(
     explainer: Explainer, table: pa.Table, jurisdiction: Profile | None = None,
     rules: RuleSet | None = None, as_of: dt.date | None = None, id_column: str = "uscc",
 ) -> list[Explanation]:
-    """Explanations for every row of a (small) feature table."""
+    """Explanations for every row of a (small) feature table: the model is run once, for the
+    attribution, and its scores are judged by the rules."""
     model = explainer.model
-    classification = classify(model, table, jurisdiction, rules, as_of)
+    rules = rules or model.rules
     attribution = explainer.attribute(model.spec.matrix(table))
-    return [_explanation(table, i, attribution, classification, rules or model.rules,
-                         id_column) for i in range(table.num_rows)]
+    judgement = judge(attribution.model_score, table, rules, jurisdiction or profile(), as_of)
+    return [_explanation(table, i, attribution, judgement, rules, id_column)
+            for i in range(table.num_rows)]
 
 
-def _explanation(table: pa.Table, row: int, attribution: Attribution,
-                 classification: Classification, rules: RuleSet,
-                 id_column: str) -> Explanation:
-    judgement = classification.judgement
+def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement: Judgement,
+                 rules: RuleSet, id_column: str) -> Explanation:
     features = []
     dimensions = {str(d): 0.0 for d in DIMENSION_NAMES}
     for j, name in enumerate(attribution.names):

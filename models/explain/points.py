@@ -46,18 +46,14 @@ class Explainer:
         self.threads = threads
         self.forest: CompiledForest = compile_forest(model.booster)
 
-    def score_of_log_odds(self, z: npt.ArrayLike) -> FloatArray:
-        return self.model.score_map.score(self.model.calibrator.probability(
-            np.asarray(z, dtype=np.float64)))
-
     def attribute(self, x: FloatArray) -> Attribution:
         """Attribution for the model's feature matrix ``x`` (`FeatureSpec.matrix`)."""
         contributions = shap_values(self.forest, x, self.threads)
         phi = contributions[:, :-1]
         z0 = float(self.forest.expected_value)
         raw = self.model.booster.predict(x, raw_score=True, num_threads=self.threads or 0)
-        score = self.score_of_log_odds(raw)
-        base = float(self.score_of_log_odds([z0])[0])
+        score = self.model.calibrated(raw)[1]
+        base = float(self.model.calibrated([z0])[1][0])
         total = phi.sum(axis=1)
         moved = np.abs(total) > NEGLIGIBLE_LOG_ODDS
         ratio = np.divide(score - base, total, out=np.zeros_like(total), where=moved)
