@@ -26,13 +26,18 @@ class Text(BaseModel):
     en: str
 
 
-def read_yaml(path: Path) -> Any:
+def read_text(path: Path) -> str:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return path.read_text(encoding="utf-8")
     except OSError as error:
         raise PolicyFileError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def parse_yaml(text: str, where: str) -> Any:
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise PolicyFileError(f"{path}: not valid YAML: {error}") from None
+        raise PolicyFileError(f"{where}: not valid YAML: {error}") from None
 
 
 def describe_errors(error: ValidationError, where: str) -> str:

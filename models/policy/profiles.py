@@ -14,7 +14,14 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from models.policy.common import LEVELS, PolicyFileError, Text, describe_errors, read_yaml
+from models.policy.common import (
+    LEVELS,
+    PolicyFileError,
+    Text,
+    describe_errors,
+    parse_yaml,
+    read_text,
+)
 from models.score_map import MAX_SCORE
 
 PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
@@ -91,7 +98,7 @@ class ProfileBook(BaseModel):
 
 
 def load_profiles(path: Path = PROFILES_FILE) -> ProfileBook:
-    raw = read_yaml(path)
+    raw = parse_yaml(read_text(path), str(path))
     if not isinstance(raw, dict) or not isinstance(raw.get("profiles"), dict):
         raise PolicyFileError(f"{path}: expected a mapping with 'default' and 'profiles'")
     profiles = {}

@@ -21,7 +21,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.catalog import BY_NAME
-from models.policy.common import LEVELS, PolicyFileError, Text, describe_errors
+from models.policy.common import (
+    LEVELS,
+    PolicyFileError,
+    Text,
+    describe_errors,
+    parse_yaml,
+    read_text,
+)
 from models.policy.conditions import Condition
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
@@ -114,12 +121,7 @@ class RuleSet(BaseModel):
 
 def parse_rules(text: str, where: str) -> RuleSet:
     """A `RuleSet` from YAML text; every error names ``where``, the rule and the field."""
-    import yaml
-
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise PolicyFileError(f"{where}: not valid YAML: {error}") from None
+    raw = parse_yaml(text, where)
     if not isinstance(raw, dict) or not isinstance(raw.get("rules"), list):
         raise PolicyFileError(f"{where}: expected a mapping with 'version' and a list 'rules'")
     rules, seen = [], set()
@@ -160,11 +162,7 @@ def _strings(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_rules(path: Path = RULES_FILE) -> RuleSet:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise PolicyFileError(f"{path}: cannot read: {error.strerror}") from None
-    return parse_rules(text, str(path))
+    return parse_rules(read_text(path), str(path))
 
 
 @cache
