@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from models.calibration import Calibrator, calibrator_from_dict
 from models.feature_frame import FeatureSpec
-from models.policy.rules import NO_RULES, RuleSet, parse_rules
+from models.policy.rules import NO_RULES, RuleSet, load_rules
 from models.score_map import ScoreMap, risk_class
 
 BOOSTER_FILE = "booster.txt"
@@ -76,8 +76,7 @@ class RiskModel:
     def load(cls, directory: Path) -> RiskModel:
         chain = json.loads((directory / CHAIN_FILE).read_text(encoding="utf-8"))
         rules_file = directory / RULES_FILE
-        rules = (parse_rules(rules_file.read_text(encoding="utf-8"), str(rules_file))
-                 if rules_file.exists() else NO_RULES)
+        rules = load_rules(rules_file) if rules_file.exists() else NO_RULES
         return cls(
             booster=lgb.Booster(model_file=str(directory / BOOSTER_FILE)),
             spec=FeatureSpec.from_dict(chain["features"]),

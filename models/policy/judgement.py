@@ -124,8 +124,7 @@ class _State:
         if index.size == 0:
             return
         new_level = level[index]
-        low = np.array([self.profile.band(i)[0] for i in range(len(LEVELS))])[new_level]
-        high = np.array([self.profile.band(i)[1] for i in range(len(LEVELS))])[new_level]
+        low, high = np.array([self.profile.band(i) for i in range(len(LEVELS))])[new_level].T
         new_score = np.clip(self.score[index], low, high)
         self.points[index, np.asarray(step)[index] if np.ndim(step) else step] += (
             new_score - self.score[index])

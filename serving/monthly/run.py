@@ -28,7 +28,7 @@ from models.policy.profiles import profile as default_profile
 from models.pyfunc import load_risk_model
 from models.registry import configure, registered_version
 from serving.monthly.analysis import analyse
-from serving.monthly.batch import BatchClassifier
+from serving.monthly.batch import RESULT_SCHEMA, BatchClassifier
 from serving.monthly.regional import regional_risk
 from serving.monthly.warnings import (
     EarlyWarning,
@@ -42,6 +42,9 @@ from serving.results.schema import warnings as warnings_table
 from serving.results.store import ResultsStore, RunInfo
 
 MONTHLY_EXPERIMENT = "enterprise-credit-risk-monthly"
+SUMMARY = pa.schema([RESULT_SCHEMA.field(name) for name in (
+    "uscc", "risk_level", "final_score", "prefecture", "industry_section")])
+"""What the analysis, warnings and regional risk read of a period's results."""
 BATCH_ROWS = 50_000
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows in all) after every batch."""
@@ -107,8 +110,7 @@ def classify_period(
         started = time.perf_counter()
         results.write_results(run_id, result)
         write_seconds += time.perf_counter() - started
-        kept.append(result.select(["uscc", "risk_level", "final_score", "prefecture",
-                                   "industry_section"]))
+        kept.append(result.select(SUMMARY.names))
         done += result.num_rows
         if progress:
             progress(done, total)
@@ -116,18 +118,11 @@ def classify_period(
     timings["write results"] = write_seconds
 
     clock = time.perf_counter()
-    current = pa.Table.from_batches(kept, schema=kept[0].schema) if kept else None
+    current = pa.Table.from_batches(kept, schema=SUMMARY)
     previous_run = results.previous_published(period)
-    previous = (results.results_of(previous_run.run_id, ("uscc", "risk_level", "final_score",
-                                                          "prefecture", "industry_section"))
+    previous = (results.results_of(previous_run.run_id, tuple(SUMMARY.names))
                 if previous_run else None)
     since = previous_run.period if previous_run else period - relativedelta(months=1)
-    if current is None:
-        current = pa.table({"uscc": pa.array([], pa.string()),
-                            "risk_level": pa.array([], pa.string()),
-                            "final_score": pa.array([], pa.float64()),
-                            "prefecture": pa.array([], pa.string()),
-                            "industry_section": pa.array([], pa.string())})
     found = build_warnings(current, previous, record_triggers(store, since, period))
     results.write_rows(warnings_table, run_id, (w.row(period) for w in found))
     analysis = analyse(current, previous) | {
