@@ -11,6 +11,9 @@ import typer
 from features.cli import console, fail
 from models.registry import CHAMPION_URI, DEFAULT_TRACKING_URI, configure
 
+TrackingOption = Annotated[str, typer.Option(
+    "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow tracking store.")]
+
 
 def score_command(
     table: Annotated[Path, typer.Option(help="Feature table to score (CSV or Parquet).")],
@@ -26,9 +29,7 @@ def score_command(
     as_of: Annotated[dt.datetime | None, typer.Option(
         formats=["%Y-%m-%d"], help="Date the rules apply at, when the table has no as_of "
                                    "column.")] = None,
-    tracking_uri: Annotated[str, typer.Option(
-        "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow tracking store.")
-    ] = DEFAULT_TRACKING_URI,
+    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
 ) -> None:
     """Classify every row of a feature table, in order: probability, model score and level,
     rules fired, final score, level and class label."""

@@ -10,7 +10,9 @@ from rich.table import Table as RichTable
 
 from features.catalog import DIMENSION_NAMES, Dimension
 from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
+from models.policy.common import LEVEL_INDEX
 from models.registry import CHAMPION_URI, DEFAULT_TRACKING_URI, configure
+from serving.cli import TrackingOption
 
 if TYPE_CHECKING:
     from models.explain.explanation import Explanation
@@ -27,9 +29,7 @@ def explain_command(
     all_features: Annotated[bool, typer.Option(
         "--all", help="Show a line for every feature.")] = False,
     store: StoreOption = DEFAULT_STORE,
-    tracking_uri: Annotated[str, typer.Option(
-        "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow tracking store.")
-    ] = DEFAULT_TRACKING_URI,
+    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
 ) -> None:
     """Base points, the factors raising and lowering risk, and the rules that fired, adding up
     to the final score."""
@@ -61,7 +61,7 @@ def explain_command(
 
 
 def print_explanation(explanation: Explanation, top: int) -> None:
-    style = explanation.profile.levels["ABCD".index(explanation.risk_level)]
+    style = explanation.profile.levels[LEVEL_INDEX[explanation.risk_level]]
     console.print(
         f"[bold]{explanation.uscc}[/] as of {explanation.as_of}: class "
         f"[{style.colour}]{explanation.class_label} {style.zh} / {style.en}[/], final score "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -11,12 +11,28 @@ from rich.table import Table as RichTable
 
 from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
 from models.registry import CHAMPION_URI, DEFAULT_TRACKING_URI
+from serving.cli import TrackingOption
 
-TrackingOption = Annotated[str, typer.Option(
-    "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow tracking store.")]
+if TYPE_CHECKING:
+    from serving.results.store import ResultsStore
+
 DatabaseOption = Annotated[str | None, typer.Option(
     "--database-url", envvar="DATABASE_URL",
     help="Results store (default sqlite:///data/results.db; PostgreSQL by URL).")]
+
+
+def open_results(database_url: str | None) -> ResultsStore:
+    """The migrated results store, or a one-line error naming the URL that cannot be used."""
+    import sqlalchemy as sa
+
+    from serving.results.store import ResultsStore
+    from serving.results.store import database_url as resolved
+
+    try:
+        return ResultsStore(database_url).migrate()
+    except (sa.exc.SQLAlchemyError, ValueError) as error:
+        detail = str(error).splitlines()[0]
+        raise fail(f"results store {resolved(database_url)}: cannot open it: {detail}") from None
 
 
 def classify_command(
@@ -43,10 +59,9 @@ def classify_command(
 
     from models.policy.profiles import profile as jurisdiction
     from serving.monthly.run import classify_period
-    from serving.results.store import ResultsStore
 
     opened = require_store(store)
-    results = ResultsStore(database_url).migrate()
+    results = open_results(database_url)
     period = as_of.date()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -109,10 +124,9 @@ def rescore_command(
 
     from models.policy.profiles import profile as jurisdiction
     from serving.monthly.run import rescore_since
-    from serving.results.store import ResultsStore
 
     opened = require_store(store)
-    results = ResultsStore(database_url).migrate()
+    results = open_results(database_url)
     until = as_of.date() if as_of else dt.date.today()
     if since.date() >= until:
         raise fail(f"--since {since.date()} must be before the as-of date {until}")
@@ -134,9 +148,8 @@ def history_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """An enterprise's published classifications over time, with the versions behind each."""
-    from serving.results.store import ResultsStore
 
-    rows = ResultsStore(database_url).migrate().history(uscc)
+    rows = open_results(database_url).history(uscc)
     if not rows:
         raise fail(f"{uscc}: no published classification in the results store")
     table = RichTable(title=f"{uscc}: published classifications")
@@ -163,9 +176,8 @@ def warnings_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """The early warnings of a published period, most severe first."""
-    from serving.results.store import ResultsStore
 
-    rows = ResultsStore(database_url).migrate().top_warnings(period.date(), limit)
+    rows = open_results(database_url).top_warnings(period.date(), limit)
     if ids_only:
         for row in rows:
             typer.echo(row["uscc"])

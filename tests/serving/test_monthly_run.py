@@ -218,3 +218,10 @@ def test_commands_classify_list_warnings_and_show_history(
     assert "2025-12-31" in history.output
     unknown = runner.invoke(app, ["history", "91350200776049653A", *database])
     assert unknown.exit_code == 2 and "no published classification" in unknown.output
+
+
+def test_an_unusable_results_store_is_a_one_line_error() -> None:
+    result = CliRunner().invoke(app, ["history", "91350200776049653A",
+                                      "--database-url", "nonsense://"])
+    assert result.exit_code == 2
+    assert "results store nonsense://: cannot open it" in result.output
