@@ -152,10 +152,9 @@ def rescore_since(
     configure(tracking_uri)
     model = load_risk_model(model_uri)
     chosen = jurisdiction or default_profile()
-    triggers = record_triggers(store, since, as_of)
-    touched = _touched(store, since, as_of)
+    triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
     features = compute_features(store, as_of)
-    subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(touched), pa.string())))
+    subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(triggers), pa.string())))
     version = registered_version(model_uri)
     run_id = results.begin_run(as_of, "rescore", model_uri, model_version=version,
                                rules_version=model.rules.version_id, profile=chosen.key,
@@ -172,17 +171,6 @@ def rescore_since(
     results.finish(run_id)
     return PeriodOutcome(results.run(run_id), False, found,
                          {"rescored": result.num_rows, "warnings": severity_counts(found)})
-
-
-def _touched(store: Store, since: dt.date, until: dt.date) -> set[str]:
-    import duckdb
-
-    path = store.table_path("records")
-    if path is None:
-        return set()
-    return {r[0] for r in duckdb.sql(
-        f"SELECT DISTINCT uscc FROM read_parquet('{path}') WHERE collected_on > DATE "
-        f"'{since}' AND collected_on <= DATE '{until}'").fetchall()}
 
 
 def _log_to_mlflow(run: RunInfo, analysis: dict[str, Any], timings: dict[str, float]) -> str:

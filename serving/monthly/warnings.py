@@ -68,17 +68,20 @@ class EarlyWarning:
 
 
 def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, list[str]]:
-    """Per enterprise, the monitored records collected in (since, until], not revoked."""
+    """Every enterprise with a record collected in (since, until], mapped to the monitored
+    triggers among those records that are not revoked by ``until`` (often none)."""
     path = store.table_path("records")
     if path is None:
         return {}
     rows = duckdb.sql(f"""
-        SELECT uscc, list(DISTINCT trigger ORDER BY trigger) AS triggers FROM (
-          SELECT uscc, {RECORD_TRIGGERS} AS trigger FROM read_parquet('{path}')
-          WHERE collected_on > DATE '{since}' AND collected_on <= DATE '{until}'
-            AND (revoked_on IS NULL OR revoked_on > DATE '{until}'))
-        WHERE trigger IS NOT NULL GROUP BY uscc""").fetchall()
-    return {uscc: list(triggers) for uscc, triggers in rows}
+        SELECT uscc, list(DISTINCT trigger ORDER BY trigger)
+                       FILTER (WHERE trigger IS NOT NULL) AS triggers FROM (
+          SELECT uscc, CASE WHEN revoked_on IS NULL OR revoked_on > DATE '{until}'
+                            THEN {RECORD_TRIGGERS} END AS trigger
+          FROM read_parquet('{path}')
+          WHERE collected_on > DATE '{since}' AND collected_on <= DATE '{until}')
+        GROUP BY uscc""").fetchall()
+    return {uscc: list(triggers or []) for uscc, triggers in rows}
 
 
 def level_triggers(previous: str | None, current: str) -> list[tuple[str, int]]:

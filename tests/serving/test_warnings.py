@@ -60,3 +60,4 @@ def test_record_triggers_read_the_window_from_the_store(synthetic_store: Store) 
     outside = set(records.filter(pc.less_equal(records["collected_on"], since))[
         "uscc"].to_pylist()) - set(window["uscc"].to_pylist())
     assert not outside & set(found)
+    assert set(found) == set(window["uscc"].to_pylist())  # every touched enterprise
