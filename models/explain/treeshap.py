@@ -71,11 +71,10 @@ class CompiledForest:
     """Children within the tree: a split node's index, or ~leaf for a leaf."""
     tree_node_start: npt.NDArray[np.int64]
     tree_leaf_start: npt.NDArray[np.int64]
-    # leaves: path (node index within the tree, direction, slot) and table
+    # leaves: path (node index within the tree, direction; for checking decisions), slots, table
     leaf_path_len: npt.NDArray[np.int32]
     leaf_path_node: npt.NDArray[np.int32]
     leaf_path_left: npt.NDArray[np.bool_]
-    leaf_path_slot: npt.NDArray[np.int32]
     leaf_slots: npt.NDArray[np.int32]
     leaf_slot_feature: npt.NDArray[np.int32]
     leaf_table_start: npt.NDArray[np.int64]
@@ -192,7 +191,7 @@ class _ForestBuilder:
         self.tree_node_start = [0]
         self.tree_leaf_start = [0]
         self.leaves: dict[str, list] = {k: [] for k in (
-            "path_len", "path_node", "path_left", "path_slot", "slots", "slot_feature",
+            "path_len", "path_node", "path_left", "slots", "slot_feature",
             "table_start")}
         self.tables: list[npt.NDArray[np.float64]] = []
         self.table_size = 0
@@ -249,7 +248,6 @@ class _ForestBuilder:
         self.leaves["path_len"].append(len(path))
         self.leaves["path_node"].append([n for n, _ in path])
         self.leaves["path_left"].append([left for _, left in path])
-        self.leaves["path_slot"].append(path_slot)
         self.leaves["slots"].append(len(slots))
         self.leaves["slot_feature"].append(slots)
         self.leaves["table_start"].append(self.table_size)
@@ -284,7 +282,6 @@ class _ForestBuilder:
             leaf_path_len=np.asarray(self.leaves["path_len"], np.int32),
             leaf_path_node=padded(self.leaves["path_node"], np.int32, depth),
             leaf_path_left=padded(self.leaves["path_left"], np.bool_, depth),
-            leaf_path_slot=padded(self.leaves["path_slot"], np.int32, depth),
             leaf_slots=np.asarray(self.leaves["slots"], np.int32),
             leaf_slot_feature=padded(self.leaves["slot_feature"], np.int32, width),
             leaf_table_start=np.asarray(self.leaves["table_start"], np.int64),
