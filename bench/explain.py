@@ -19,30 +19,24 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
+import lightgbm as lgb
+import numpy as np
+import numpy.typing as npt
+from measure import cached_store, peak_rss_gib, province_arguments
 
-import lightgbm as lgb  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-from measure import cached_store, peak_rss_gib, province_arguments  # noqa: E402
-
-from features.engines import compute_features  # noqa: E402
-from features.store import Store  # noqa: E402
-from features.training_set import build_training_set  # noqa: E402
-from models.calibration import PlattCalibrator  # noqa: E402
-from models.explain.points import Explainer  # noqa: E402
-from models.feature_frame import FeatureSpec  # noqa: E402
-from models.risk_model import RiskModel  # noqa: E402
-from training.booster import DEFAULT_PARAMS, default_threads, fixed_params  # noqa: E402
-from training.class_policy import ClassPolicy  # noqa: E402
-from training.table import feature_columns, read_table  # noqa: E402
+from features.engines import compute_features
+from features.store import Store
+from features.training_set import build_training_set
+from models.calibration import PlattCalibrator
+from models.explain.points import Explainer
+from models.feature_frame import FeatureSpec
+from models.risk_model import RiskModel
+from training.booster import DEFAULT_PARAMS, default_threads, fixed_params
+from training.class_policy import ClassPolicy
+from training.table import feature_columns, read_table
 
 TARGET_SECONDS = 60.0
 LABEL_SNAPSHOT = dt.date(2024, 12, 31)

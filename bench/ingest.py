@@ -12,18 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-# Python puts this script's folder first on sys.path, where bench/features.py would shadow
-# the `features` package: look in the project root first and in bench/ last.
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
-
-from measure import (  # noqa: E402
+from measure import (
     cached_province,
     peak_rss_gib,
     province_arguments,

@@ -28,7 +28,7 @@ def peak_rss_gib() -> float:
 
 def cached_province(work: Path, enterprises: int, months: int, seed: int) -> Path:
     """The synthetic province for these arguments under ``work``, generated on first use."""
-    from features.synth import generate
+    from synthetic import generate
 
     province = work / f"province-{enterprises}-{months}-{seed}"
     if not (province / "records.parquet").exists():

@@ -16,33 +16,27 @@ store there, deleted afterwards, so the benchmark never touches the project's ow
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
-
-import numpy as np  # noqa: E402
-import pyarrow as pa  # noqa: E402
-import pyarrow.parquet as pq  # noqa: E402
-from measure import (  # noqa: E402
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+from measure import (
     cached_province,
     cached_store,
     peak_rss_gib,
     province_arguments,
 )
-from sklearn.metrics import roc_auc_score  # noqa: E402
+from sklearn.metrics import roc_auc_score
 
-from features.label import HORIZON_MONTHS  # noqa: E402
-from features.store import Store  # noqa: E402
-from models.registry import configure  # noqa: E402
-from training.metrics import class_order_holds  # noqa: E402
-from training.pipeline import TrainConfig, TrainResult, train  # noqa: E402
-from training.snapshots import build_from_store  # noqa: E402
+from features.label import HORIZON_MONTHS
+from features.store import Store
+from training.metrics import class_order_holds
+from training.pipeline import TrainConfig, TrainResult, train
+from training.snapshots import build_from_store
+from training.tracking import configure
 
 AUC_LIFT = 0.02
 MAX_ECE = 0.02

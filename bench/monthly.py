@@ -18,16 +18,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
-
-from measure import cached_store, peak_rss_gib, province_arguments, run_child  # noqa: E402
+from measure import cached_store, peak_rss_gib, province_arguments, run_child
 
 TARGET_SECONDS = 180.0
 TARGET_GIB = 8.0
@@ -39,8 +33,9 @@ def registered_model(work: Path, store_dir: Path, tracking_uri: str) -> str:
     """Train (once per store version) and register the model; its URI."""
     from features.store import Store
     from features.training_set import build_training_set
-    from models.registry import REGISTERED_MODEL, configure
+    from models.registry import REGISTERED_MODEL
     from training.pipeline import TrainConfig, train
+    from training.tracking import configure
 
     store = Store(store_dir)
     marker = work / f"monthly-model-{store_dir.name}-{store.version}.txt"
@@ -62,17 +57,24 @@ def registered_model(work: Path, store_dir: Path, tracking_uri: str) -> str:
 
 def child(args: argparse.Namespace) -> None:
     from features.store import Store
-    from serving.monthly.run import classify_period
+    from models.policy.profiles import profile
+    from models.registry import ModelRegistry
+    from serving.monthly.tracking import PeriodTracker
     from serving.results.store import ResultsStore
+    from serving.use_cases import classify_period
 
     started = time.perf_counter()
+    registry = ModelRegistry(args.tracking)
     outcome = classify_period(Store(args.store), ResultsStore(args.database).migrate(),
-                              dt.date.fromisoformat(args.period), args.model, args.tracking)
+                              registry.load(args.model), dt.date.fromisoformat(args.period),
+                              profile(), tracker=PeriodTracker(registry))
     seconds = time.perf_counter() - started
+    analysis = outcome.analysis
+    assert analysis is not None
     print(json.dumps({"seconds": seconds, "rows": outcome.run.rows,
                       "timings": outcome.timings, "warnings": len(outcome.warnings),
-                      "analysis": {k: outcome.analysis.get(k) for k in (
-                          "class_shares", "class_rose", "class_fell", "score_psi")},
+                      "analysis": analysis.model_dump(include={
+                          "class_shares", "class_rose", "class_fell", "score_psi"}),
                       "peak_gib": peak_rss_gib()}))
 
 

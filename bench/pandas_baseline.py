@@ -1,4 +1,4 @@
-"""The baseline for bench/features.py: the same features as a straightforward pandas groupby.
+"""The baseline for bench/feature_speed.py: the same features as a straightforward pandas groupby.
 
 Deliberately the obvious implementation a modeller would write first: load the tables into
 pandas, add one indicator column per feature, group by enterprise. It computes every catalog

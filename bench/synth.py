@@ -12,16 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-# Python puts this script's folder first on sys.path, where bench/features.py would shadow
-# the `features` package: look in the project root first and in bench/ last.
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
+from measure import peak_rss_gib
 
-from measure import peak_rss_gib  # noqa: E402
-
-from features.synth import generate  # noqa: E402
+from synthetic import generate
 
 
 def _size(path: Path) -> int:

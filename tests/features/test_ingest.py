@@ -165,7 +165,7 @@ def test_orphans_are_counted_not_dropped(tmp_path: Path, store: Store) -> None:
 
 
 def test_synthetic_province_passes_the_contract(tmp_path: Path) -> None:
-    from features.synth import generate
+    from synthetic import generate
 
     summary = generate(tmp_path / "clean", enterprises=1500, months=12, seed=5)
     report = ingest([tmp_path / "clean"], Store(tmp_path / "s1"), today=TODAY)
@@ -176,7 +176,7 @@ def test_synthetic_province_passes_the_contract(tmp_path: Path) -> None:
 
 
 def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
-    from features.synth import generate
+    from synthetic import generate
 
     summary = generate(tmp_path / "dirty", enterprises=1500, months=12, seed=5, dirty=0.05,
                        fmt="csv")

@@ -4,6 +4,6 @@
 and inspections (Parquet, CSV or JSON Lines) plus ``_hidden_risk.parquet`` for diagnostics.
 """
 
-from features.synth.generator import HIDDEN_FILE, SynthSummary, generate
+from synthetic.generator import HIDDEN_FILE, SynthSummary, generate
 
 __all__ = ["HIDDEN_FILE", "SynthSummary", "generate"]

@@ -17,12 +17,12 @@ from features.contract import (
     RELATIONS,
 )
 from features.reference.record_types import DOMAINS
-from features.synth.calendar import NO_DATE
-from features.synth.chunks import OUTCOMES, TYPE_CODES, Columns
-from features.synth.network import PERSON, Relations
-from features.synth.params import TYPE_CODES as ENTERPRISE_TYPE_CODES
-from features.synth.population import Enterprises
-from features.synth.regions import Geography
+from synthetic.calendar import NO_DATE
+from synthetic.chunks import OUTCOMES, TYPE_CODES, Columns
+from synthetic.network import PERSON, Relations
+from synthetic.params import TYPE_CODES as ENTERPRISE_TYPE_CODES
+from synthetic.population import Enterprises
+from synthetic.regions import Geography
 
 HIDDEN_SCHEMA = pa.schema([
     pa.field("uscc", pa.string(), nullable=False),

@@ -49,7 +49,7 @@ def synth_command(
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
 ) -> None:
     """Synthesise a province: enterprises, records, relations and inspections."""
-    from features.synth import generate
+    from synthetic import generate
 
     if fmt not in ("parquet", "csv", "jsonl"):
         raise typer.BadParameter(f"expected parquet, csv or jsonl, found {fmt!r}",

@@ -6,9 +6,9 @@ import numpy as np
 import pyarrow as pa
 
 from features.reference.record_types import BY_CODE, DOMAINS, RECORD_TYPES
-from features.synth.calendar import NO_DATE
-from features.synth.params import DEPT_BY_TYPE
-from features.synth.regions import DEPT_INDEX
+from synthetic.calendar import NO_DATE
+from synthetic.params import DEPT_BY_TYPE
+from synthetic.regions import DEPT_INDEX
 
 TYPE_CODES = tuple(rt.code for rt in RECORD_TYPES)
 TYPE_INDEX = {code: i for i, code in enumerate(TYPE_CODES)}

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from features.contract import TABLES
 from features.reference import uscc
-from features.synth.calendar import to_date
-from features.synth.writer import string_schema
+from synthetic.calendar import to_date
+from synthetic.writer import string_schema
 
 DUPLICATE_SHARE = 0.15
 """Share of a table's dirty rows that are exact duplicates (added rows)."""

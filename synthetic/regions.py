@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 
 from features.reference import divisions
-from features.synth.params import (
+from synthetic.params import (
     DEPARTMENT_LEVEL_SHARES,
     DEPARTMENTS,
     PREFECTURE_SELF_SHARE,

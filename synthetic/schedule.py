@@ -7,7 +7,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from features.synth.calendar import Period
+from synthetic.calendar import Period
 
 
 class Schedule:

@@ -9,10 +9,10 @@ import pyarrow as pa
 
 from features.reference import industries, uscc
 from features.reference.record_types import DOMAINS
-from features.synth import names
-from features.synth.calendar import Period, business_day, uniform_days
-from features.synth.chunks import text_array
-from features.synth.params import (
+from synthetic import names
+from synthetic.calendar import Period, business_day, uniform_days
+from synthetic.chunks import text_array
+from synthetic.params import (
     COOPERATIVE,
     DIVISION_WEIGHTS,
     DOMAIN_RULES,
@@ -22,7 +22,7 @@ from features.synth.params import (
     SECTION_WEIGHTS,
     TYPES,
 )
-from features.synth.regions import Geography
+from synthetic.regions import Geography
 
 YEARLY_BIRTH_RATE = 0.11
 """New registrations per year relative to the stock at the period start."""

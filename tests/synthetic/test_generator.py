@@ -11,8 +11,8 @@ import pytest
 from features.contract import ENTERPRISE_STATUSES, INSPECTION_RESULTS, TABLES
 from features.reference import divisions, industries, uscc
 from features.reference.record_types import BY_CODE, LIST_TYPES, RECORD_TYPES, REPAIRABLE_TYPES
-from features.synth import HIDDEN_FILE, SynthSummary, generate
-from features.synth.writer import stringify
+from synthetic import HIDDEN_FILE, SynthSummary, generate
+from synthetic.writer import stringify
 
 SMALL = {"enterprises": 600, "months": 12, "seed": 5, "end_month": "2024-06"}
 

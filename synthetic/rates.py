@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from features.reference import industries
-from features.synth.params import POISSON_TYPES, TYPE_CODES, PoissonSpec
-from features.synth.population import Enterprises
+from synthetic.params import POISSON_TYPES, TYPE_CODES, PoissonSpec
+from synthetic.population import Enterprises
 
 _LETTERS = tuple(s.letter for s in industries.SECTIONS)
 

@@ -9,10 +9,10 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 
-from features.synth.calendar import NO_DATE, Period, business_day, uniform_days
-from features.synth.chunks import text_array
-from features.synth.params import PERSON_ALPHA, PERSON_MAX_DEGREE_SHARE, TYPE_CODES
-from features.synth.population import Enterprises
+from synthetic.calendar import NO_DATE, Period, business_day, uniform_days
+from synthetic.chunks import text_array
+from synthetic.params import PERSON_ALPHA, PERSON_MAX_DEGREE_SHARE, TYPE_CODES
+from synthetic.population import Enterprises
 
 LR, SHAREHOLDER, EXECUTIVE = 0, 1, 2
 PERSON, ENTERPRISE = 0, 1

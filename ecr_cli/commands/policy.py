@@ -9,7 +9,8 @@ import typer
 from rich.table import Table as RichTable
 
 from features.cli import console, fail
-from models.policy.common import LEVELS, PolicyFileError
+from models.levels import LEVELS
+from models.policy.common import PolicyFileError
 
 
 def rules_command(

@@ -6,7 +6,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from features.synth.params import (
+from synthetic.params import (
     INDIVIDUAL_WORDS,
     INDUSTRY_WORDS,
     NAME_SYLLABLES,

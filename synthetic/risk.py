@@ -10,8 +10,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from features.reference import industries
-from features.synth.calendar import Period
-from features.synth.params import (
+from synthetic.calendar import Period
+from synthetic.params import (
     NETWORK_DECAY,
     NETWORK_JUMP,
     NETWORK_LAG,
@@ -20,7 +20,7 @@ from features.synth.params import (
     SELF_JUMP,
     TYPES,
 )
-from features.synth.population import Enterprises
+from synthetic.population import Enterprises
 
 ZOMBIE_SHARE = 0.07
 """Share of dormant or shell enterprises (a latent risky minority)."""

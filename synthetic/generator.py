@@ -13,16 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.contract import TABLES
-from features.synth import network, tables
-from features.synth.calendar import Period
-from features.synth.chunks import RECORD_FIELDS, Columns, concat, take
-from features.synth.dirty import Corruptor
-from features.synth.events import NEVER, Simulator
-from features.synth.inspections import ITEMS
-from features.synth.population import build_enterprises
-from features.synth.regions import henan
-from features.synth.risk import base_risk
-from features.synth.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
+from synthetic import network, tables
+from synthetic.calendar import Period
+from synthetic.chunks import RECORD_FIELDS, Columns, concat, take
+from synthetic.dirty import Corruptor
+from synthetic.events import NEVER, Simulator
+from synthetic.inspections import ITEMS
+from synthetic.population import build_enterprises
+from synthetic.regions import henan
+from synthetic.risk import base_risk
+from synthetic.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
 
 HIDDEN_FILE = "_hidden_risk.parquet"
 

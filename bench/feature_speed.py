@@ -18,21 +18,12 @@ import argparse
 import datetime as dt
 import json
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import polars as pl
-
-BENCH = Path(__file__).resolve().parent
-# Python puts this script's folder first on sys.path, where bench/features.py would shadow
-# the `features` package: look in the project root first and in bench/ last.
-sys.path[:] = (
-    [str(BENCH.parent)] + [p for p in sys.path if Path(p or ".").resolve() != BENCH] + [str(BENCH)]
-)
-
-from measure import (  # noqa: E402
+from measure import (
     cached_store,
     peak_rss_gib,
     province_arguments,

@@ -10,14 +10,14 @@ import numpy as np
 from features.contract import INSPECTION_RESULTS
 from features.reference import industries
 from features.reference.record_types import DOMAINS
-from features.synth.calendar import add_months, business_day
-from features.synth.chunks import OUTCOME_INDEX, Columns, RecordBuilder
-from features.synth.params import COMPANY_TYPES, INSPECTION_TASKS, TYPE_CODES
-from features.synth.population import Enterprises
-from features.synth.regions import DEPT_INDEX
+from synthetic.calendar import add_months, business_day
+from synthetic.chunks import OUTCOME_INDEX, Columns, RecordBuilder
+from synthetic.params import COMPANY_TYPES, INSPECTION_TASKS, TYPE_CODES
+from synthetic.population import Enterprises
+from synthetic.regions import DEPT_INDEX
 
 if TYPE_CHECKING:
-    from features.synth.events import Simulator
+    from synthetic.events import Simulator
 
 ITEMS: tuple[str, ...] = tuple(item for task in INSPECTION_TASKS for item in task.items)
 """Item vocabulary: the tasks' item lists concatenated (indices are task offset + position)."""

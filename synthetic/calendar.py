@@ -9,7 +9,7 @@ from functools import cached_property
 
 import numpy as np
 
-from features.synth.params import COLLECTION_DELAYS
+from synthetic.params import COLLECTION_DELAYS
 
 NO_DATE = np.iinfo(np.int32).min
 """Sentinel for a missing date in day-number arrays."""

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from features.reference.record_types import RISK_GRADES
-from features.synth import inspections
-from features.synth.calendar import (
+from synthetic import inspections
+from synthetic.calendar import (
     NO_DATE,
     Period,
     add_business_days,
@@ -16,7 +16,7 @@ from features.synth.calendar import (
     delays,
     uniform_days,
 )
-from features.synth.chunks import (
+from synthetic.chunks import (
     DOMAIN_INDEX,
     OUTCOME_INDEX,
     TYPE_CODES,
@@ -24,8 +24,8 @@ from features.synth.chunks import (
     RecordBuilder,
     Vocabulary,
 )
-from features.synth.network import Relations
-from features.synth.params import (
+from synthetic.network import Relations
+from synthetic.params import (
     ADVERSE_WEIGHTS,
     CHANGE_OUTCOMES,
     INDIVIDUAL,
@@ -34,11 +34,11 @@ from features.synth.params import (
     MONTH_SEASON,
     POISSON_TYPES,
 )
-from features.synth.population import Enterprises
-from features.synth.rates import static_multipliers
-from features.synth.regions import DEPT_INDEX, Geography
-from features.synth.risk import Excitation
-from features.synth.schedule import Schedule
+from synthetic.population import Enterprises
+from synthetic.rates import static_multipliers
+from synthetic.regions import DEPT_INDEX, Geography
+from synthetic.risk import Excitation
+from synthetic.schedule import Schedule
 
 NEVER = np.iinfo(np.int32).max
 """'Not within the period' for planned end/removal days."""
