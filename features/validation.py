@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pandera.polars as pa
+import pandera.polars as pandera
 import polars as pl
 from pandera.api.polars.types import PolarsData
 
@@ -44,7 +44,7 @@ EXPECTED_BY_KIND = {
 
 
 @dataclass(frozen=True)
-class Rule:
+class CrossFieldRule:
     """A cross-field rule: ``passes`` is a boolean expression over the parsed row."""
 
     field: str
@@ -161,14 +161,14 @@ def _empty_rejects() -> pl.DataFrame:
 
 def _column_check(
     passes: Callable[[pl.Expr], pl.Expr], expected: str, explain: Callable[[str], str] | None = None
-) -> pa.Check:
+) -> pandera.Check:
     """A null-tolerant pandera column check; ``explain`` refines ``expected`` per bad value."""
 
     def check(data: PolarsData) -> pl.LazyFrame:
         column = pl.col(data.key)
         return data.lazyframe.select(passes(column).fill_null(True) | column.is_null())
 
-    return pa.Check(check, error=expected, name=expected, statistics={"explain": explain})
+    return pandera.Check(check, error=expected, name=expected, statistics={"explain": explain})
 
 
 def _uscc_valid(column: pl.Expr) -> pl.Expr:
@@ -181,7 +181,7 @@ def _uscc_expected(found: str) -> str:
     return f"a GB 32100 code: {uscc.uscc_problem(found) or 'valid'}"
 
 
-def _one_of(values: tuple[str, ...] | list[str]) -> pa.Check:
+def _one_of(values: tuple[str, ...] | list[str]) -> pandera.Check:
     allowed = list(values)
     shown = ", ".join(allowed) if len(allowed) <= 30 else f"{len(allowed)} known codes"
     return _column_check(lambda c: c.is_in(allowed), f"one of {shown}")
@@ -199,7 +199,7 @@ def _industry_expected(found: str) -> str:
     return industries.industry_problem(found) or "a GB/T 4754 code"
 
 
-def _date_range(today: dt.date) -> pa.Check:
+def _date_range(today: dt.date) -> pandera.Check:
     return _column_check(
         lambda c: c.is_between(EARLIEST_DATE, today),
         f"a date between {EARLIEST_DATE} and today ({today})",
@@ -210,10 +210,10 @@ USCC_CHECK = _column_check(_uscc_valid, "a GB 32100 code", _uscc_expected)
 NON_NEGATIVE = _column_check(lambda c: c >= 0, "a number ≥ 0")
 
 
-def _column_checks(table: Table, today: dt.date) -> dict[str, list[pa.Check]]:
+def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check]]:
     """Per-column checks for each table, beyond types and required values."""
     dates = {c.name: [_date_range(today)] for c in table.columns if c.kind is Kind.DATE}
-    common: dict[str, dict[str, list[pa.Check]]] = {
+    common: dict[str, dict[str, list[pandera.Check]]] = {
         "enterprises": {
             "uscc": [USCC_CHECK],
             "region_code": [
@@ -258,11 +258,11 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pa.Check]]:
     return checks
 
 
-def _one_of_int(values: tuple[int, ...]) -> pa.Check:
+def _one_of_int(values: tuple[int, ...]) -> pandera.Check:
     return _column_check(lambda c: c.is_in(list(values)), "one of " + "/".join(map(str, values)))
 
 
-def _record_rules() -> list[Rule]:
+def _record_rules() -> list[CrossFieldRule]:
     types = pl.col("record_type")
     outcome = pl.col("outcome")
     known_type = types.is_in([rt.code for rt in RECORD_TYPES])
@@ -284,63 +284,63 @@ def _record_rules() -> list[Rule]:
         return pl.col(field).is_null() | types.is_in(list(allowed)) | ~known_type
 
     return [
-        Rule(
+        CrossFieldRule(
             "collected_on",
             "on or after occurred_on",
             after_occurred("collected_on"),
             ("occurred_on",),
         ),
-        Rule(
+        CrossFieldRule(
             "outcome",
             "the outcome list of its record_type (see data contract), or empty "
             "for types without outcomes",
             outcome_ok,
             ("record_type",),
         ),
-        Rule(
+        CrossFieldRule(
             "domain",
             "a domain for this record_type",
             pl.col("domain").is_not_null() | ~types.is_in(needs_domain),
             ("record_type",),
         ),
-        Rule(
+        CrossFieldRule(
             "removed_on",
             "empty: only list entries (" + ", ".join(record_types.LIST_TYPES) + ") are removed",
             only_for("removed_on", record_types.LIST_TYPES),
             ("record_type",),
         ),
-        Rule(
+        CrossFieldRule(
             "repaired_on",
             "empty: only " + ", ".join(record_types.REPAIRABLE_TYPES) + " are repaired",
             only_for("repaired_on", record_types.REPAIRABLE_TYPES),
             ("record_type",),
         ),
-        Rule(
+        CrossFieldRule(
             "removed_on", "on or after occurred_on", after_occurred("removed_on"), ("occurred_on",)
         ),
-        Rule(
+        CrossFieldRule(
             "repaired_on",
             "on or after occurred_on",
             after_occurred("repaired_on"),
             ("occurred_on",),
         ),
-        Rule(
+        CrossFieldRule(
             "revoked_on", "on or after occurred_on", after_occurred("revoked_on"), ("occurred_on",)
         ),
     ]
 
 
-def _rules(table: Table) -> list[Rule]:
+def _cross_field_rules(table: Table) -> list[CrossFieldRule]:
     if table.name == "enterprises":
         status, closed = pl.col("status"), pl.col("deregistered_on")
         return [
-            Rule(
+            CrossFieldRule(
                 "deregistered_on",
                 "a date when status is revoked or deregistered, empty when operating",
                 (status == "operating") == closed.is_null() | ~status.is_in(ENTERPRISE_STATUSES),
                 ("status",),
             ),
-            Rule(
+            CrossFieldRule(
                 "deregistered_on",
                 "on or after established_on",
                 closed.is_null()
@@ -355,19 +355,19 @@ def _rules(table: Table) -> list[Rule]:
         enterprise_party = pl.col("party_kind") == "enterprise"
         party_is_uscc = _uscc_valid(pl.col("party_id"))
         return [
-            Rule(
+            CrossFieldRule(
                 "ended_on",
                 "on or after started_on",
                 pl.col("ended_on").is_null() | (pl.col("ended_on") >= pl.col("started_on")),
                 ("started_on",),
             ),
-            Rule(
+            CrossFieldRule(
                 "party_id",
                 "a GB 32100 code other than uscc when party_kind is enterprise",
                 ~enterprise_party | (party_is_uscc & (pl.col("party_id") != pl.col("uscc"))),
                 ("party_kind",),
             ),
-            Rule(
+            CrossFieldRule(
                 "role",
                 "shareholder when party_kind is enterprise",
                 ~enterprise_party | (pl.col("role") == "shareholder"),
@@ -377,32 +377,32 @@ def _rules(table: Table) -> list[Rule]:
     return []
 
 
-def _rule_check(rule: Rule) -> pa.Check:
+def _rule_check(rule: CrossFieldRule) -> pandera.Check:
     def check(data: PolarsData) -> pl.LazyFrame:
         return data.lazyframe.select(rule.passes.fill_null(True))
 
-    return pa.Check(check, error=f"{rule.field}: {rule.expected}")
+    return pandera.Check(check, error=f"{rule.field}: {rule.expected}")
 
 
-def schema_for(table: Table, today: dt.date) -> pa.DataFrameSchema:
+def schema_for(table: Table, today: dt.date) -> pandera.DataFrameSchema:
     """The pandera schema that checks a parsed batch of ``table``."""
     checks = _column_checks(table, today)
     columns = {
-        c.name: pa.Column(
+        c.name: pandera.Column(
             None, nullable=not c.required, checks=checks.get(c.name, []), coerce=False
         )
         for c in table.columns
     }
-    return pa.DataFrameSchema(
-        columns, checks=[_rule_check(r) for r in _rules(table)], name=table.name
+    return pandera.DataFrameSchema(
+        columns, checks=[_rule_check(r) for r in _cross_field_rules(table)], name=table.name
     )
 
 
 def _failures_to_rejects(
-    failures: pl.DataFrame, texts: pl.DataFrame, schema: pa.DataFrameSchema, table: Table
+    failures: pl.DataFrame, texts: pl.DataFrame, schema: pandera.DataFrameSchema, table: Table
 ) -> pl.DataFrame:
     """Turn pandera's failure cases into (row, field, expected, found) rows."""
-    rules = {f"{r.field}: {r.expected}": r for r in _rules(table)}
+    rules = {f"{r.field}: {r.expected}": r for r in _cross_field_rules(table)}
     explainers = {
         (name, check.error): check.statistics.get("explain")
         for name, column in schema.columns.items()
@@ -445,7 +445,7 @@ def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None
     try:
         schema.validate(parsed, lazy=True)
         check_rejects = _empty_rejects()
-    except pa.errors.SchemaErrors as errors:
+    except pandera.errors.SchemaErrors as errors:
         failures = errors.failure_cases
         if parse_rejects.height:
             unparsable = parse_rejects.select(

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-CUT_POINTS = (200.0, 500.0, 750.0)
-"""Score cut points between classes A|B, B|C and C|D (Henan 豫市监办〔2022〕100号)."""
-CLASSES = ("A", "B", "C", "D")
+ANCHOR_SCORES = (200.0, 500.0, 750.0)
+"""The scores that the three policy probabilities map to: the scale's geometry. They coincide
+with Henan's cut points (豫市监办〔2022〕100号), but classes come from a jurisdiction profile's own
+cut points (`models.policy.profiles`), never from here."""
 MAX_SCORE = 1000.0
 
 FloatArray = npt.NDArray[np.float64]
@@ -80,7 +81,7 @@ class ScoreMap:
     @property
     def _geometry(self) -> tuple[FloatArray, FloatArray, float, float]:
         """Anchor log-odds, anchor scores, and the lower and upper tail rates."""
-        (zb, zc, zd), (sb, sc, sd) = logit(self.thresholds), np.asarray(CUT_POINTS)
+        (zb, zc, zd), (sb, sc, sd) = logit(self.thresholds), np.asarray(ANCHOR_SCORES)
         k_lo = (sc - sb) / sb / (zc - zb)
         k_hi = (sd - sc) / (MAX_SCORE - sd) / (zd - zc)
         return np.array([zb, zc, zd]), np.array([sb, sc, sd]), k_lo, k_hi
@@ -113,7 +114,7 @@ class ScoreMap:
         return expit(np.where(s < sb, low, np.where(s > sd, high, middle)))
 
     def to_dict(self) -> dict[str, object]:
-        return {"thresholds": list(self.thresholds), "cut_points": list(CUT_POINTS)}
+        return {"thresholds": list(self.thresholds), "anchor_scores": list(ANCHOR_SCORES)}
 
     @classmethod
     def from_dict(cls, data: dict[str, object]) -> ScoreMap:
@@ -130,15 +131,3 @@ def validate_class_shares(shares: Sequence[float]) -> list[float]:
         )
     return values
 
-
-def risk_class(
-    score: npt.ArrayLike, cut_points: Sequence[float] = CUT_POINTS,
-    labels: Sequence[str] = CLASSES,
-) -> npt.NDArray[np.str_]:
-    """Class labels for scores: A below the first cut point, D at or above the last."""
-    if len(labels) != len(cut_points) + 1 or list(cut_points) != sorted(cut_points):
-        raise ValueError(f"expected increasing cut points and one more label than cut points, "
-                         f"found {list(cut_points)} and {list(labels)}")
-    index = np.searchsorted(np.asarray(cut_points, dtype=np.float64),
-                            np.asarray(score, dtype=np.float64), side="right")
-    return np.asarray(labels)[index]

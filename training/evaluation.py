@@ -9,7 +9,9 @@ import numpy.typing as npt
 import pandas as pd
 
 from models.calibration import Calibrator
-from models.score_map import ScoreMap, risk_class
+from models.levels import LEVELS
+from models.policy.profiles import profile
+from models.score_map import ScoreMap
 from models.stability import population_stability_index
 from training.metrics import class_table, evaluate
 from training.split import Split
@@ -30,12 +32,12 @@ def evaluate_chain(
     """Metrics prefixed ``train_``, ``valid_`` and ``test_``, plus the train→test score PSI."""
     probability = calibrator.probability(raw_logit)
     score = score_map.score(probability)
-    classes = risk_class(score)
+    levels = np.asarray(LEVELS)[profile().levels_of(score)]
     metrics: dict[str, float] = {}
     for part, rows in (("train", split.train), ("valid", split.valid), ("test", split.test)):
-        for name, value in evaluate(outcome[rows], probability[rows], classes[rows]).items():
+        for name, value in evaluate(outcome[rows], probability[rows], levels[rows]).items():
             metrics[f"{part}_{name}"] = value
     metrics["psi_train_test"] = population_stability_index(score[split.train],
                                                             score[split.test])
-    return Evaluation(metrics, class_table(outcome[split.test], classes[split.test]),
+    return Evaluation(metrics, class_table(outcome[split.test], levels[split.test]),
                       probability[split.test], outcome[split.test])

@@ -7,7 +7,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score, roc_curve
 
-from models.score_map import CLASSES
+from models.levels import LEVELS
 
 ECE_BINS = 10
 
@@ -36,12 +36,13 @@ def expected_calibration_error(
     return float(error / y.size)
 
 
-def class_table(outcome: npt.ArrayLike, classes: npt.ArrayLike) -> pd.DataFrame:
-    """Share of enterprises and observed outcome rate per class, A to D (empty classes kept)."""
+def class_table(outcome: npt.ArrayLike, levels: npt.ArrayLike) -> pd.DataFrame:
+    """Share of enterprises and observed outcome rate per risk level, A to D (empty levels
+    kept)."""
     frame = pd.DataFrame({"outcome": np.asarray(outcome, dtype=np.float64),
-                          "risk_class": np.asarray(classes)})
-    grouped = frame.groupby("risk_class")["outcome"].agg(["size", "sum"]).reindex(
-        list(CLASSES), fill_value=0)
+                          "risk_level": np.asarray(levels)})
+    grouped = frame.groupby("risk_level")["outcome"].agg(["size", "sum"]).reindex(
+        list(LEVELS), fill_value=0)
     grouped["share"] = grouped["size"] / max(len(frame), 1)
     grouped["outcome_rate"] = np.where(grouped["size"] > 0,
                                        grouped["sum"] / grouped["size"].clip(lower=1), np.nan)
@@ -49,9 +50,10 @@ def class_table(outcome: npt.ArrayLike, classes: npt.ArrayLike) -> pd.DataFrame:
 
 
 def evaluate(
-    outcome: npt.ArrayLike, probability: npt.ArrayLike, classes: npt.ArrayLike | None = None
+    outcome: npt.ArrayLike, probability: npt.ArrayLike, levels: npt.ArrayLike | None = None
 ) -> dict[str, float]:
-    """ROC AUC, Gini, KS, Brier, log loss, ECE and, given classes, share and rate per class."""
+    """ROC AUC, Gini, KS, Brier, log loss, ECE and, given risk levels, share and rate
+    per level."""
     y = np.asarray(outcome, dtype=np.int64)
     p = np.clip(np.asarray(probability, dtype=np.float64), 1e-12, 1 - 1e-12)
     metrics: dict[str, float] = {"rows": float(y.size), "outcome_rate": float(y.mean())}
@@ -63,12 +65,12 @@ def evaluate(
         "log_loss": float(log_loss(y, p, labels=[0, 1])),
         "ece": expected_calibration_error(y, p),
     }
-    if classes is not None:
-        table = class_table(y, classes)
-        for label, row in table.iterrows():
-            metrics[f"share_{label}"] = float(row["share"])
+    if levels is not None:
+        table = class_table(y, levels)
+        for level, row in table.iterrows():
+            metrics[f"share_{level}"] = float(row["share"])
             if row["enterprises"]:
-                metrics[f"outcome_rate_{label}"] = float(row["outcome_rate"])
+                metrics[f"outcome_rate_{level}"] = float(row["outcome_rate"])
     return metrics
 
 

@@ -10,11 +10,11 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from models.levels import LEVELS
 from models.policy.judgement import RuleInputError, judge
 from models.policy.profiles import profile
 from models.policy.rules import NO_RULES, RuleSet, load_rules, shipped_rules
 from models.risk_model import RiskModel
-from models.score_map import CLASSES
 from training.metrics import class_table
 
 
@@ -42,15 +42,15 @@ def log_rules_effect(model: RiskModel, test: pa.Table, score: npt.NDArray,
     the test rows' model scores, already computed by the evaluation)."""
     mlflow.log_text(model.rules.source, "rules/rules.yaml")
     judgement = judge(score, test, model.rules, profile())
-    final = class_table(outcome, np.asarray(CLASSES)[judgement.final_level])
+    final = class_table(outcome, np.asarray(LEVELS)[judgement.final_level])
     mlflow.log_table(final.reset_index(), "class_table_test_after_rules.json")
     changed = judgement.final_level != judgement.model_level
     fired = judgement.fired.any(axis=0)
     mlflow.log_metrics({
         "test_rules_changed_class_share": float(changed.mean()),
-        **{f"test_after_rules_share_{c}": float(final.loc[c, "share"]) for c in CLASSES},
+        **{f"test_after_rules_share_{c}": float(final.loc[c, "share"]) for c in LEVELS},
         **{f"test_after_rules_outcome_rate_{c}": float(final.loc[c, "outcome_rate"])
-           for c in CLASSES if final.loc[c, "enterprises"]},
+           for c in LEVELS if final.loc[c, "enterprises"]},
         **{f"test_rule_fired_share_{step}": float(judgement.fired[:, i].mean())
            for i, step in enumerate(judgement.step_ids) if fired[i]},
     })

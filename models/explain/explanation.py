@@ -18,7 +18,7 @@ import pyarrow as pa
 from features.catalog import BY_NAME, DIMENSION_NAMES
 from models.explain.points import Attribution, Explainer
 from models.explain.values import describe_value
-from models.policy.common import LEVELS
+from models.levels import LEVELS
 from models.policy.judgement import FUSION_ID, Judgement, judge
 from models.policy.profiles import Profile, profile
 from models.policy.rules import RuleSet

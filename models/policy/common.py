@@ -1,4 +1,4 @@
-"""Pieces the policy modules share: internal risk levels, bilingual text, YAML loading."""
+"""Pieces the policy modules share: bilingual text, YAML loading, error wording."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-
-LEVELS = ("A", "B", "C", "D")
-"""Internal risk levels, lowest risk first. Rules, fusion and stored results use these; a
-jurisdiction profile decides how each is labelled."""
-LEVEL_INDEX = {level: i for i, level in enumerate(LEVELS)}
 
 
 class PolicyFileError(ValueError):

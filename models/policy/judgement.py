@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from models.policy.common import LEVELS
+from models.levels import LEVELS
 from models.policy.profiles import Profile
 from models.policy.rules import Rule, RuleSet
 

@@ -14,8 +14,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from models.levels import LEVELS
 from models.policy.common import (
-    LEVELS,
     PolicyFileError,
     Text,
     describe_errors,

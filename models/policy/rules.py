@@ -21,8 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from features.catalog import BY_NAME
+from models.levels import LEVELS, RiskLevel
 from models.policy.common import (
-    LEVELS,
     PolicyFileError,
     Text,
     describe_errors,
@@ -32,7 +32,6 @@ from models.policy.common import (
 from models.policy.conditions import Condition
 
 RULES_FILE = Path(__file__).with_name("rules.yaml")
-Level = Literal["A", "B", "C", "D"]
 Action = Literal["force", "floor", "cap"]
 
 
@@ -42,7 +41,7 @@ class Rule(BaseModel):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     when: Condition
     action: Action
-    level: Level = Field(alias="class")
+    level: RiskLevel = Field(alias="class")
     reason: Text
     basis: str = Field(min_length=1)
     effective_from: dt.date
@@ -70,9 +69,9 @@ class Fusion(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     grade_feature: str
-    grades: dict[Level, float]
+    grades: dict[RiskLevel, float]
     """The feature value that stands for each domain grade."""
-    matrix: dict[Level, tuple[Level, Level, Level, Level]]
+    matrix: dict[RiskLevel, tuple[RiskLevel, RiskLevel, RiskLevel, RiskLevel]]
     """Row: the general class; columns: the domain grade A, B, C, D."""
     reason: Text
     basis: str = Field(min_length=1)

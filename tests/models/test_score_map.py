@@ -5,9 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.score_map import CUT_POINTS, ScoreMap, risk_class
+from models.levels import LEVELS
+from models.policy.profiles import profile
+from models.score_map import ANCHOR_SCORES, ScoreMap
 
 POLICY = ScoreMap((0.05, 0.20, 0.50))
+
+
+def risk_levels(scores: object) -> np.ndarray:
+    return np.asarray(LEVELS)[profile().levels_of(scores)]
 
 
 def test_exact_bounds() -> None:
@@ -15,7 +21,7 @@ def test_exact_bounds() -> None:
 
 
 def test_cut_points_at_policy_probabilities() -> None:
-    assert POLICY.score([0.05, 0.20, 0.50]) == pytest.approx(CUT_POINTS, abs=1e-9)
+    assert POLICY.score([0.05, 0.20, 0.50]) == pytest.approx(ANCHOR_SCORES, abs=1e-9)
 
 
 def test_strictly_increasing_and_inside_bounds() -> None:
@@ -44,14 +50,14 @@ def test_inverse_round_trip() -> None:
 
 def test_classes_follow_cut_points() -> None:
     scores = [0, 199.999, 200, 499.99, 500, 749.9, 750, 1000]
-    assert risk_class(scores).tolist() == ["A", "A", "B", "B", "C", "C", "D", "D"]
+    assert risk_levels(scores).tolist() == ["A", "A", "B", "B", "C", "C", "D", "D"]
 
 
 def test_class_shares_on_a_reference_population() -> None:
     rng = np.random.default_rng(3)
     reference = rng.beta(1, 12, size=20_000)
     policy = ScoreMap.from_class_shares(reference, (0.6, 0.25, 0.1, 0.05))
-    classes = risk_class(policy.score(reference))
+    classes = risk_levels(policy.score(reference))
     shares = [np.mean(classes == c) for c in "ABCD"]
     assert shares == pytest.approx([0.6, 0.25, 0.1, 0.05], abs=0.002)
 

@@ -39,7 +39,7 @@ def test_single_thread_gives_the_same_numbers(trained: Trained) -> None:
 def test_points_add_up_to_the_model_score(trained: Trained) -> None:
     model = trained.model
     attribution = Explainer(model).attribute(model.spec.matrix(trained.table))
-    scores = model.predict(trained.table)["score"].to_numpy()
+    scores = model.predict(trained.table)["model_score"].to_numpy()
     assert np.allclose(attribution.model_score, scores, rtol=0, atol=1e-9)
     total = attribution.base_points + attribution.points.sum(axis=1)
     assert np.abs(total - scores).max() <= 1e-6

@@ -1,0 +1,49 @@
+"""One configuration for every face: where the store, the models and the results live.
+
+`Settings` holds every deployment default. Values come from, in order of precedence: the
+arguments given (a command-line flag), the environment (``ECR_*``, plus the conventional
+``DATABASE_URL`` and ``MLFLOW_TRACKING_URI``), and the defaults below, which need no server.
+Nothing is read at import time: build a `Settings` when a command or the service starts.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REGISTERED_MODEL = "enterprise-credit-risk"
+"""The registered model's name in the MLflow registry."""
+CHAMPION = "champion"
+"""The registry alias that serving uses unless told otherwise."""
+
+
+class Settings(BaseSettings):
+    """Deployment settings; ``Settings.resolve(store=flag, …)`` applies command-line flags."""
+
+    model_config = SettingsConfigDict(env_prefix="ECR_", frozen=True, extra="ignore",
+                                      populate_by_name=True)
+
+    store: Path = Field(Path("data/store"), description="Store directory (ECR_STORE).")
+    tracking_uri: str = Field(
+        "sqlite:///mlruns/mlflow.db",
+        validation_alias=AliasChoices("ECR_TRACKING_URI", "MLFLOW_TRACKING_URI"),
+        description="MLflow tracking store and registry (ECR_TRACKING_URI or "
+                    "MLFLOW_TRACKING_URI); artifacts go beside a SQLite file.")
+    database_url: str = Field(
+        "sqlite:///data/results.db",
+        validation_alias=AliasChoices("ECR_DATABASE_URL", "DATABASE_URL"),
+        description="Results store (ECR_DATABASE_URL or DATABASE_URL), SQLite or "
+                    "PostgreSQL (postgresql+psycopg://user@host/db).")
+    model_uri: str = Field(f"models:/{REGISTERED_MODEL}@{CHAMPION}",
+                           description="Model that scores and classifies (ECR_MODEL_URI).")
+    profile: str | None = Field(
+        None, description="Jurisdiction profile (ECR_PROFILE); unset: the profiles file's "
+                          "default, henan.")
+
+    @classmethod
+    def resolve(cls, **overrides: Any) -> Settings:
+        """Settings from the environment, with every override that is not None on top."""
+        return cls(**{key: value for key, value in overrides.items() if value is not None})
