@@ -37,10 +37,3 @@ class RiskModelPyfunc(mlflow.pyfunc.PythonModel):
         result = classify(self.risk_model, model_input, source="model input")
         return classification_frame(result.to_arrow())
 
-
-def load_risk_model(uri: str) -> RiskModel:
-    """The `RiskModel` behind a registered or logged pyfunc (``models:/name@alias`` …)."""
-    wrapper = mlflow.pyfunc.load_model(uri).unwrap_python_model()
-    if not isinstance(wrapper, RiskModelPyfunc) or wrapper.risk_model is None:
-        raise ValueError(f"{uri}: not an enterprise-credit-risk model")
-    return wrapper.risk_model

@@ -1,22 +1,35 @@
-"""Where models live: MLflow's SQLite tracking store and registry under ``mlruns/``.
+"""Load registered models through an explicit MLflow client: no process-wide MLflow state.
 
-Training registers into it; serving loads from it. Artifacts go beside the SQLite file
-(``mlruns/artifacts``), not into MLflow's deprecated file store.
+`ModelRegistry(tracking_uri)` binds one `MlflowClient` to a tracking store and registry. It
+resolves a model URI (``models:/name@alias``, ``models:/name/3``, ``runs:/…`` or a directory)
+to the registered version behind it and loads the scoring chain from the logged files with the
+installed package's code (`RiskModel.load`): the code file logged beside the model is never
+executed. A long-lived server holds one registry and passes the `LoadedModel` it returns to
+every use case.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import mlflow
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.models import Model
+from mlflow.tracking import MlflowClient
 
-DEFAULT_TRACKING_URI = "sqlite:///mlruns/mlflow.db"
+from ecr_settings import CHAMPION, REGISTERED_MODEL
+from models.pyfunc import ARTIFACT_KEY
+from models.risk_model import RiskModel
+
 EXPERIMENT = "enterprise-credit-risk"
-REGISTERED_MODEL = "enterprise-credit-risk"
-CHAMPION = "champion"
+"""The MLflow experiment of model runs."""
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
+
+__all__ = ["CHAMPION", "CHAMPION_URI", "EXPERIMENT", "REGISTERED_MODEL", "LoadedModel",
+           "ModelRegistry", "sqlite_path"]
 
 
 def sqlite_path(tracking_uri: str) -> Path | None:
@@ -26,36 +39,97 @@ def sqlite_path(tracking_uri: str) -> Path | None:
     return Path(tracking_uri.removeprefix("sqlite:///"))
 
 
-def configure(tracking_uri: str, experiment: str = EXPERIMENT) -> str:
-    """Point MLflow at the store, creating the experiment with artifacts beside a SQLite file.
+@dataclass(frozen=True)
+class LoadedModel:
+    """A scoring chain with the identity recorded beside everything it produces."""
 
-    Returns the experiment id.
-    """
-    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    database = sqlite_path(tracking_uri)
-    if database is not None:
-        database.parent.mkdir(parents=True, exist_ok=True)
-    mlflow.set_tracking_uri(tracking_uri)
-    mlflow.set_registry_uri(tracking_uri)
-    found = mlflow.get_experiment_by_name(experiment)
-    if found is not None:
-        experiment_id = found.experiment_id
-    else:
+    model: RiskModel
+    uri: str
+    """The URI it was loaded from, as given (``models:/enterprise-credit-risk@champion``)."""
+    version: str
+    """``name/version`` in the registry, or the URI itself for an unregistered model."""
+    run_id: str | None = None
+    """The MLflow run that trained it, when known."""
+
+    @property
+    def rules_version(self) -> str:
+        return self.model.rules.version_id
+
+
+class ModelRegistry:
+    """One MLflow tracking store and registry, reached through its own client."""
+
+    def __init__(self, tracking_uri: str) -> None:
+        self.tracking_uri = tracking_uri
+        database = sqlite_path(tracking_uri)
+        if database is not None:
+            database.parent.mkdir(parents=True, exist_ok=True)
+        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def experiment_id(self, name: str) -> str:
+        """The experiment's id, creating it (artifacts beside a SQLite store) if needed."""
+        found = self.client.get_experiment_by_name(name)
+        if found is not None:
+            return found.experiment_id
+        database = sqlite_path(self.tracking_uri)
         location = ((database.parent / "artifacts").resolve().as_uri()
                     if database is not None else None)
-        experiment_id = mlflow.create_experiment(experiment, artifact_location=location)
-    mlflow.set_experiment(experiment_id=experiment_id)
-    return experiment_id
+        return self.client.create_experiment(name, artifact_location=location)
 
+    def version(self, model_uri: str) -> tuple[str, str | None]:
+        """``(name/version, run id)`` for a registered model; a logged model
+        (``models:/m-…``) is its id, and any other URI stands for itself."""
+        found = self._registered(model_uri)
+        if found is not None:
+            return f"{found.name}/{found.version}", found.run_id
+        if model_uri.startswith("models:/"):
+            model_id = model_uri.removeprefix("models:/")
+            return model_id, self.client.get_logged_model(model_id).source_run_id
+        return model_uri, None
 
-def registered_version(model_uri: str) -> str:
-    """``name/version`` for a registry URI (``models:/name@alias`` or ``models:/name/3``);
-    any other URI stands for itself."""
-    if not model_uri.startswith("models:/"):
+    def load(self, model_uri: str) -> LoadedModel:
+        """The scoring chain behind ``model_uri`` with its registered version.
+
+        Raises `mlflow.exceptions.MlflowException` for an unknown model, alias or version and
+        ValueError for a model that is not an enterprise-credit-risk model.
+        """
+        os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+        version, run_id = self.version(model_uri)
+        local = Path(mlflow.artifacts.download_artifacts(
+            artifact_uri=self._location(model_uri), tracking_uri=self.tracking_uri,
+            registry_uri=self.tracking_uri))
+        return LoadedModel(RiskModel.load(chain_directory(local, model_uri)), model_uri,
+                           version, run_id)
+
+    def _location(self, model_uri: str) -> str:
+        """Where the model's files are, resolved through this client (not MLflow's globals)."""
+        found = self._registered(model_uri)
+        if found is not None:
+            return self.client.get_model_version_download_uri(found.name, found.version)
+        if model_uri.startswith("models:/"):
+            return self.client.get_logged_model(
+                model_uri.removeprefix("models:/")).artifact_location
         return model_uri
-    reference = model_uri.removeprefix("models:/")
-    client = mlflow.MlflowClient()
-    if "@" in reference:
-        name, alias = reference.split("@", 1)
-        return f"{name}/{client.get_model_version_by_alias(name, alias).version}"
-    return reference
+
+    def _registered(self, model_uri: str) -> ModelVersion | None:
+        """The registry entry a ``models:/name@alias`` or ``models:/name/N`` URI names."""
+        if not model_uri.startswith("models:/"):
+            return None
+        reference = model_uri.removeprefix("models:/")
+        if "@" in reference:
+            name, alias = reference.split("@", 1)
+            return self.client.get_model_version_by_alias(name, alias)
+        if "/" in reference:
+            name, number = reference.split("/", 1)
+            return self.client.get_model_version(name, number)
+        return None  # a logged model's id
+
+
+def chain_directory(model_directory: Path, model_uri: str) -> Path:
+    """Where a logged pyfunc model keeps the `RiskModel` files (from its MLmodel file)."""
+    try:
+        flavour = Model.load(str(model_directory)).flavors["python_function"]
+        relative = flavour["artifacts"][ARTIFACT_KEY]["path"]
+    except (OSError, KeyError, TypeError, mlflow.exceptions.MlflowException):
+        raise ValueError(f"{model_uri}: not an enterprise-credit-risk model") from None
+    return model_directory / relative

@@ -19,13 +19,14 @@ import pyarrow as pa
 
 from models.calibration import Calibrator, calibrator_from_dict
 from models.feature_frame import FeatureSpec
+from models.levels import LEVELS
+from models.policy.profiles import profile
 from models.policy.rules import NO_RULES, RuleSet, load_rules
-from models.score_map import ScoreMap, risk_class
+from models.score_map import ScoreMap
 
 BOOSTER_FILE = "booster.txt"
 CHAIN_FILE = "scoring_chain.json"
 RULES_FILE = "rules.yaml"
-OUTPUT_COLUMNS = ("probability", "score", "risk_class")
 
 
 @dataclass
@@ -48,12 +49,13 @@ class RiskModel:
         return probability, self.score_map.score(probability)
 
     def predict(self, table: pa.Table | pd.DataFrame, source: str = "table") -> pa.Table:
-        """probability, score and risk_class for every row, in input order."""
+        """probability, model_score and model_level (under the default profile's cut points)
+        for every row, in input order; `models.classification.classify` adds the rules."""
         probability, score = self.calibrated(self.raw_logit(table, source))
         return pa.table({
             "probability": pa.array(probability, pa.float64()),
-            "score": pa.array(score, pa.float64()),
-            "risk_class": pa.array(risk_class(score), pa.string()),
+            "model_score": pa.array(score, pa.float64()),
+            "model_level": pa.array(np.asarray(LEVELS)[profile().levels_of(score)], pa.string()),
         })
 
     def save(self, directory: Path) -> Path:

@@ -18,12 +18,12 @@ import pytest
 
 from features.ingest import ingest
 from features.store import Store
-from features.synth import generate
 from features.training_set import build_training_set
 from models.explain.treeshap import CompiledForest, compile_forest
-from models.registry import configure
 from models.risk_model import RiskModel
+from synthetic import generate
 from training.pipeline import TrainConfig, train
+from training.tracking import configure
 
 
 @pytest.fixture(scope="session")

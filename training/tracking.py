@@ -1,12 +1,30 @@
-"""Registry actions and run comparisons for modellers: promote a version, list recent runs."""
+"""MLflow for modellers: point the fluent API at a store, promote a version, list runs.
+
+Training logs through MLflow's fluent API (runs, nested trial runs, figures), which keeps its
+state per process: `configure` sets it, once, at the start of a training command. Serving
+never does: it reaches MLflow through `models.registry.ModelRegistry`'s own client.
+"""
 
 from __future__ import annotations
+
+import os
 
 import mlflow
 import pandas as pd
 from mlflow.tracking import MlflowClient
 
-from models.registry import CHAMPION, EXPERIMENT, REGISTERED_MODEL
+from models.registry import CHAMPION, EXPERIMENT, REGISTERED_MODEL, ModelRegistry
+
+
+def configure(tracking_uri: str, experiment: str = EXPERIMENT) -> str:
+    """Point MLflow's fluent API at the store and the experiment (created with artifacts beside
+    a SQLite file if new). Returns the experiment id."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    experiment_id = ModelRegistry(tracking_uri).experiment_id(experiment)
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
 
 
 def promote(version: str, alias: str = CHAMPION, name: str = REGISTERED_MODEL) -> str | None:

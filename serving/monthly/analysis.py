@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 import numpy as np
 import pyarrow as pa
 
-from models.policy.common import LEVEL_INDEX, LEVELS
+from models.levels import LEVEL_INDEX, LEVELS
 from models.stability import population_stability_index
+from serving.results.rows import PeriodAnalysis
 
 
 def class_shares(levels: list[str]) -> dict[str, float]:
@@ -33,24 +34,26 @@ def migration_matrix(previous: pa.Table, current: pa.Table) -> dict[str, dict[st
     return matrix
 
 
-def analyse(current: pa.Table, previous: pa.Table | None) -> dict[str, Any]:
+def analyse(current: pa.Table, previous: pa.Table | None, warnings: dict[str, int],
+            since: dt.date) -> PeriodAnalysis:
     """The period's analysis; ``current`` and ``previous`` have uscc, risk_level,
-    final_score."""
+    final_score; ``warnings`` counts the period's warnings by action."""
     levels = current["risk_level"].to_pylist()
-    analysis: dict[str, Any] = {"enterprises": len(levels), "class_shares": class_shares(levels),
-                                "mean_final_score": float(np.mean(
-                                    current["final_score"].to_numpy())) if levels else None}
+    common = {"enterprises": len(levels), "class_shares": class_shares(levels),
+              "mean_final_score": float(np.mean(current["final_score"].to_numpy()))
+              if levels else None, "warnings": warnings, "since": str(since)}
     if previous is None or previous.num_rows == 0:
-        return analysis | {"previous_enterprises": 0}
+        return PeriodAnalysis(**common, previous_enterprises=0)
     matrix = migration_matrix(previous, current)
     rose = sum(matrix[a][b] for a in LEVELS for b in LEVELS if LEVEL_INDEX[b] > LEVEL_INDEX[a])
     fell = sum(matrix[a][b] for a in LEVELS for b in LEVELS if LEVEL_INDEX[b] < LEVEL_INDEX[a])
-    return analysis | {
-        "previous_enterprises": previous.num_rows,
-        "previous_class_shares": class_shares(previous["risk_level"].to_pylist()),
-        "migration": matrix,
-        "class_rose": rose,
-        "class_fell": fell,
-        "score_psi": population_stability_index(previous["final_score"].to_numpy(),
-                                                current["final_score"].to_numpy()),
-    }
+    return PeriodAnalysis(
+        **common,
+        previous_enterprises=previous.num_rows,
+        previous_class_shares=class_shares(previous["risk_level"].to_pylist()),
+        migration=matrix,
+        class_rose=rose,
+        class_fell=fell,
+        score_psi=population_stability_index(previous["final_score"].to_numpy(),
+                                             current["final_score"].to_numpy()),
+    )

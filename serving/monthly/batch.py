@@ -20,24 +20,11 @@ import pyarrow.compute as pc
 
 from models.explain.explanation import top_factors
 from models.explain.points import Explainer
-from models.policy.common import LEVELS
+from models.levels import LEVELS
 from models.policy.judgement import judge
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
-from serving.results.schema import TOP_FACTORS
-
-RESULT_SCHEMA = pa.schema([
-    ("uscc", pa.string()), ("period", pa.date32()),
-    ("model_score", pa.float64()), ("final_score", pa.float64()),
-    ("model_level", pa.string()), ("risk_level", pa.string()), ("class_label", pa.string()),
-    ("fired_rules", pa.string()), ("base_points", pa.float64()),
-    *[(f"{kind}_{way}_{rank}", pa.string() if kind == "factor" else pa.float64())
-      for way in ("up", "down") for rank in range(1, TOP_FACTORS + 1)
-      for kind in ("factor", "points")],
-    ("prefecture", pa.string()), ("industry_section", pa.string()),
-    ("input_fingerprint", pa.string()),
-    ("model_version", pa.string()), ("rules_version", pa.string()),
-])
+from serving.results.schema import RESULT_SCHEMA, TOP_FACTORS
 
 
 @dataclass

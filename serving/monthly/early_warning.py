@@ -22,14 +22,14 @@ suggested action follows from it — 1 提醒 remind, 2 警示 warn, 3 约谈 in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 
 from features.store import Store
-from models.policy.common import LEVEL_INDEX
+from models.levels import LEVEL_INDEX
+from serving.results.rows import StoredWarning
 
 ACTIONS = {1: ("提醒", "remind"), 2: ("警示", "warn"), 3: ("约谈", "interview"),
            4: ("检查", "inspect")}
@@ -50,21 +50,6 @@ RECORD_TRIGGERS = """
 TRIGGER_SEVERITY = {"abnormal_listing": 1, "penalty": 2, "serious_penalty": 3,
                     "failed_spot_check": 3, "failed_quality_sample": 3,
                     "serious_dishonesty_listing": 4, "dishonest_debtor_entry": 4}
-
-
-@dataclass(frozen=True)
-class EarlyWarning:
-    uscc: str
-    severity: int
-    triggers: tuple[str, ...]
-    previous_level: str | None
-    risk_level: str
-
-    def row(self, period: dt.date) -> dict[str, object]:
-        zh, en = ACTIONS[self.severity]
-        return {"uscc": self.uscc, "period": period, "severity": self.severity, "action": zh,
-                "action_en": en, "triggers": ";".join(self.triggers),
-                "previous_level": self.previous_level, "risk_level": self.risk_level}
 
 
 def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, list[str]]:
@@ -96,10 +81,11 @@ def level_triggers(previous: str | None, current: str) -> list[tuple[str, int]]:
 
 
 def build_warnings(
-    current: pa.Table, previous: pa.Table | None, records: dict[str, list[str]]
-) -> list[EarlyWarning]:
+    current: pa.Table, previous: pa.Table | None, records: dict[str, list[str]],
+    period: dt.date,
+) -> list[StoredWarning]:
     """Warnings for the enterprises of ``current`` (uscc, risk_level), given the previous
-    run's levels (uscc, risk_level) and the record triggers since then."""
+    run's levels (uscc, risk_level) and the record triggers since then, most severe first."""
     before = ({} if previous is None or previous.num_rows == 0 else
               dict(zip(previous["uscc"].to_pylist(), previous["risk_level"].to_pylist(),
                        strict=True)))
@@ -109,12 +95,14 @@ def build_warnings(
         found = level_triggers(before.get(uscc), level)
         found += [(t, TRIGGER_SEVERITY[t]) for t in records.get(uscc, [])]
         if found:
-            warnings.append(EarlyWarning(uscc, max(s for _, s in found),
-                                    tuple(t for t, _ in found), before.get(uscc), level))
+            severity = max(s for _, s in found)
+            zh, en = ACTIONS[severity]
+            warnings.append(StoredWarning(uscc, period, severity, zh, en,
+                                          tuple(t for t, _ in found), before.get(uscc), level))
     warnings.sort(key=lambda w: (-w.severity, w.uscc))
     return warnings
 
 
-def severity_counts(warnings: list[EarlyWarning]) -> dict[str, int]:
+def severity_counts(warnings: list[StoredWarning]) -> dict[str, int]:
     counts = np.bincount([w.severity for w in warnings], minlength=5)
     return {ACTIONS[s][1]: int(counts[s]) for s in ACTIONS}

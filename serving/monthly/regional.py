@@ -7,11 +7,13 @@ import datetime as dt
 import polars as pl
 import pyarrow as pa
 
+from serving.results.rows import RegionalRisk
+
 KEYS = ["prefecture", "industry_section"]
 
 
 def regional_risk(current: pa.Table, previous: pa.Table | None,
-                  period: dt.date) -> list[dict[str, object]]:
+                  period: dt.date) -> list[RegionalRisk]:
     """Per prefecture × industry section: enterprises, share in C or D, mean final score and
     its change against the previous period's same cell (None when the cell is new)."""
     now = _aggregate(current)
@@ -21,7 +23,7 @@ def regional_risk(current: pa.Table, previous: pa.Table | None,
             mean_score_change=pl.col("mean_score") - pl.col("before")).drop("before")
     else:
         now = now.with_columns(mean_score_change=pl.lit(None, pl.Float64))
-    return [{**row, "period": period} for row in now.sort(KEYS).to_dicts()]
+    return [RegionalRisk(period=period, **row) for row in now.sort(KEYS).to_dicts()]
 
 
 def _aggregate(table: pa.Table) -> pl.DataFrame:

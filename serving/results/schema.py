@@ -4,10 +4,15 @@ A classification run writes its rows under its own ``run_id`` while its status i
 ``writing``; publishing a period flips the period's row in ``publications`` to the new run in
 one transaction, so readers (who always go through ``publications``) see a whole period or
 none of it. A run killed half-way leaves only unpublished rows, removed by the next run.
+
+The ``results`` table is the one definition of a result row's columns: `RESULT_SCHEMA`, the
+Arrow schema that the batch classifier produces and the writers consume, is derived from it.
+(The first migration keeps its own frozen copy, as migrations must.)
 """
 
 from __future__ import annotations
 
+import pyarrow as pa
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
@@ -106,3 +111,22 @@ regional_risk = sa.Table(
     sa.Column("mean_score", sa.Float, nullable=False),
     sa.Column("mean_score_change", sa.Float),
 )
+
+
+_ARROW_TYPES: dict[type[sa.types.TypeEngine], pa.DataType] = {
+    sa.String: pa.string(), sa.Text: pa.string(), sa.Float: pa.float64(),
+    sa.Date: pa.date32(), sa.Integer: pa.int64(),
+}
+
+
+def arrow_schema(table: sa.Table, without: tuple[str, ...] = ("run_id",)) -> pa.Schema:
+    """The Arrow schema of a table's rows (less the columns a writer fills in itself)."""
+    return pa.schema([pa.field(c.name, _ARROW_TYPES[type(c.type)])
+                      for c in table.columns if c.name not in without])
+
+
+RESULT_SCHEMA = arrow_schema(results)
+"""One enterprise's result for a period, as the batch classifier produces it."""
+SUMMARY_COLUMNS = ("uscc", "risk_level", "final_score", "prefecture", "industry_section")
+"""What the analysis, warnings and regional risk read of a period's results."""
+SUMMARY_SCHEMA = pa.schema([RESULT_SCHEMA.field(name) for name in SUMMARY_COLUMNS])

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,14 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from serving.results.rows import (
+    HistoryEntry,
+    PeriodAnalysis,
+    RegionalRisk,
+    ResultRow,
+    RunInfo,
+    StoredWarning,
+)
 from serving.results.schema import (
     period_analysis,
     publications,
@@ -34,33 +41,14 @@ from serving.results.schema import (
     warnings,
 )
 
-DEFAULT_DATABASE_URL = "sqlite:///data/results.db"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def database_url(url: str | None = None) -> str:
-    """The URL given, else ``$DATABASE_URL``, else the SQLite file under ``data/``."""
-    return url or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    run_id: str
-    period: dt.date
-    kind: str
-    status: str
-    model_uri: str
-    model_version: str
-    rules_version: str
-    profile: str
-    data_fingerprint: str
-    store_version: str
-    rows: int
-
-
 class ResultsStore:
-    def __init__(self, url: str | None = None) -> None:
-        self.url = database_url(url)
+    """The results database at ``url`` (``Settings.database_url`` by default in the faces)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
         if self.url.startswith("sqlite:///"):
             Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = sa.create_engine(self.url)
@@ -124,8 +112,21 @@ class ResultsStore:
                 rows=runs.c.rows + table.num_rows))
         return table.num_rows
 
-    def write_rows(self, table: sa.Table, run_id: str, rows: Iterable[Mapping[str, Any]]
-                   ) -> int:
+    def write_warnings(self, run_id: str, rows: Iterable[StoredWarning]) -> int:
+        return self._write_rows(warnings, run_id, (
+            {**asdict(w), "triggers": ";".join(w.triggers)} for w in rows))
+
+    def write_analysis(self, run_id: str, period: dt.date, previous_period: dt.date | None,
+                       analysis: PeriodAnalysis) -> None:
+        self._write_rows(period_analysis, run_id, [{
+            "period": period, "previous_period": previous_period,
+            "analysis": analysis.to_json()}])
+
+    def write_regional(self, run_id: str, rows: Iterable[RegionalRisk]) -> int:
+        return self._write_rows(regional_risk, run_id, (asdict(r) for r in rows))
+
+    def _write_rows(self, table: sa.Table, run_id: str, rows: Iterable[Mapping[str, Any]]
+                    ) -> int:
         """Rows of a small per-run table (warnings, analysis, regional risk)."""
         values = [{**row, "run_id": run_id} for row in rows]
         if values:
@@ -209,29 +210,41 @@ class ResultsStore:
             raise LookupError(f"no classification is published for {period}")
         return self.results_of(run.run_id, columns)
 
-    def history(self, uscc: str) -> list[dict[str, Any]]:
+    def history(self, uscc: str) -> list[HistoryEntry]:
         """An enterprise's published results, oldest period first, with each run's versions."""
         query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
                  .join(runs, runs.c.run_id == results.c.run_id)
                  .join(publications, publications.c.run_id == results.c.run_id)
                  .where(results.c.uscc == uscc).order_by(results.c.period))
         with self.engine.connect() as connection:
-            return [dict(r._mapping) for r in connection.execute(query)]
+            return [HistoryEntry(ResultRow.from_mapping(r._mapping), r.profile,
+                                 r.data_fingerprint) for r in connection.execute(query)]
 
-    def top_warnings(self, period: dt.date, limit: int) -> list[dict[str, Any]]:
-        """The published period's warnings, most severe first."""
-        run = self.published_run(period)
-        if run is None:
-            return []
-        query = (sa.select(warnings).where(warnings.c.run_id == run.run_id)
+    def warnings_of(self, run_id: str, limit: int | None = None) -> list[StoredWarning]:
+        """A run's warnings, most severe first (then by uscc)."""
+        query = (sa.select(warnings).where(warnings.c.run_id == run_id)
                  .order_by(warnings.c.severity.desc(), warnings.c.uscc).limit(limit))
         with self.engine.connect() as connection:
-            return [dict(r._mapping) for r in connection.execute(query)]
+            return [StoredWarning.from_mapping(r._mapping) for r in connection.execute(query)]
 
-    def rows_of(self, table: sa.Table, run_id: str) -> list[dict[str, Any]]:
+    def top_warnings(self, period: dt.date, limit: int) -> list[StoredWarning]:
+        """The published period's warnings, most severe first (none for an unpublished one)."""
+        run = self.published_run(period)
+        return [] if run is None else self.warnings_of(run.run_id, limit)
+
+    def analysis_of(self, run_id: str) -> PeriodAnalysis | None:
         with self.engine.connect() as connection:
-            return [dict(r._mapping) for r in connection.execute(
-                sa.select(table).where(table.c.run_id == run_id))]
+            stored = connection.execute(sa.select(period_analysis.c.analysis).where(
+                period_analysis.c.run_id == run_id)).scalar_one_or_none()
+        return None if stored is None else PeriodAnalysis.model_validate(stored)
+
+    def regional_of(self, run_id: str) -> list[RegionalRisk]:
+        """A run's prefecture × industry cells, in key order."""
+        columns = [c for c in regional_risk.columns if c.name != "run_id"]
+        query = (sa.select(*columns).where(regional_risk.c.run_id == run_id)
+                 .order_by(regional_risk.c.prefecture, regional_risk.c.industry_section))
+        with self.engine.connect() as connection:
+            return [RegionalRisk(**r._mapping) for r in connection.execute(query)]
 
 
 def _run_info(row: Any) -> RunInfo:

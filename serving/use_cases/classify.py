@@ -1,4 +1,4 @@
-"""The monthly classification run, end to end, and the re-score between monthly runs.
+"""Classify a period (the monthly run) and re-score between monthly runs.
 
 features at the period → `BatchClassifier` over record batches (score, rules, explanation) →
 results written under a new run → warnings, month-over-month analysis and regional risk
@@ -13,9 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-import mlflow
 import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil.relativedelta import relativedelta
@@ -24,41 +22,46 @@ from features.engines import compute_features
 from features.store import Store
 from models.explain.points import Explainer
 from models.policy.profiles import Profile
-from models.policy.profiles import profile as default_profile
-from models.pyfunc import load_risk_model
-from models.registry import configure, registered_version
+from models.registry import LoadedModel
 from serving.monthly.analysis import analyse
-from serving.monthly.batch import RESULT_SCHEMA, BatchClassifier
+from serving.monthly.batch import BatchClassifier
+from serving.monthly.early_warning import build_warnings, record_triggers, severity_counts
 from serving.monthly.regional import regional_risk
-from serving.monthly.warnings import (
-    EarlyWarning,
-    build_warnings,
-    record_triggers,
-    severity_counts,
-)
-from serving.results.schema import period_analysis
-from serving.results.schema import regional_risk as regional_table
-from serving.results.schema import warnings as warnings_table
-from serving.results.store import ResultsStore, RunInfo
+from serving.monthly.tracking import PeriodTracker
+from serving.results.rows import PeriodAnalysis, RunInfo, StoredWarning
+from serving.results.schema import SUMMARY_COLUMNS, SUMMARY_SCHEMA
+from serving.results.store import ResultsStore
+from serving.use_cases.errors import InvalidRequest
 
-MONTHLY_EXPERIMENT = "enterprise-credit-risk-monthly"
-SUMMARY = pa.schema([RESULT_SCHEMA.field(name) for name in (
-    "uscc", "risk_level", "final_score", "prefecture", "industry_section")])
-"""What the analysis, warnings and regional risk read of a period's results."""
 BATCH_ROWS = 50_000
 Progress = Callable[[int, int], None]
 """Called with (rows done, rows in all) after every batch."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class PeriodOutcome:
+    """What a classification or a rescore did."""
+
     run: RunInfo
     unchanged: bool
     """True when the period was already published from the same model, rules, profile and
     data: nothing was recomputed."""
-    warnings: list[EarlyWarning] = field(default_factory=list)
-    analysis: dict[str, Any] = field(default_factory=dict)
+    warnings: list[StoredWarning] = field(default_factory=list)
+    analysis: PeriodAnalysis | None = None
+    """The month-over-month analysis (None when nothing was recomputed, and for a rescore)."""
     timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RescoreOutcome:
+    run: RunInfo
+    rescored: int
+    """Enterprises with records collected in the window, re-scored."""
+    warnings: list[StoredWarning]
+
+    @property
+    def warning_counts(self) -> dict[str, int]:
+        return severity_counts(self.warnings)
 
 
 def data_fingerprint(store: Store) -> str:
@@ -70,34 +73,30 @@ def data_fingerprint(store: Store) -> str:
 
 
 def classify_period(
-    store: Store, results: ResultsStore, period: dt.date, model_uri: str,
-    tracking_uri: str, jurisdiction: Profile | None = None, force: bool = False,
+    store: Store, results: ResultsStore, model: LoadedModel, period: dt.date,
+    profile: Profile, *, force: bool = False, tracker: PeriodTracker | None = None,
     batch_rows: int = BATCH_ROWS, progress: Progress | None = None,
 ) -> PeriodOutcome:
-    """Classify every enterprise alive at ``period`` and publish the period."""
+    """Classify every enterprise alive at ``period`` and publish the period; log it with
+    ``tracker`` when one is given."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
-    configure(tracking_uri)
-    model = load_risk_model(model_uri)
-    chosen = jurisdiction or default_profile()
-    identity = {"model_version": registered_version(model_uri),
-                "rules_version": model.rules.version_id, "profile": chosen.key,
-                "data_fingerprint": data_fingerprint(store)}
+    identity = {"model_version": model.version, "rules_version": model.rules_version,
+                "profile": profile.key, "data_fingerprint": data_fingerprint(store)}
     published = results.published_run(period)
     if published and not force and all(
             getattr(published, k) == v for k, v in identity.items()):
         return PeriodOutcome(published, unchanged=True)
-    timings["load model"] = _lap(clock)
+    timings["data fingerprint"] = _lap(clock)
 
     clock = time.perf_counter()
     features = compute_features(store, period)
     timings["features"] = _lap(clock)
 
     clock = time.perf_counter()
-    explainer = Explainer(model)
-    classifier = BatchClassifier(explainer, model.rules, chosen, period,
-                                 identity["model_version"])
-    run_id = results.begin_run(period, "monthly", model_uri, store_version=store.version or "",
+    classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, period,
+                                 model.version)
+    run_id = results.begin_run(period, "monthly", model.uri, store_version=store.version or "",
                                **identity)
     timings["explanation tables"] = _lap(clock)
     kept = []
@@ -110,7 +109,7 @@ def classify_period(
         started = time.perf_counter()
         results.write_results(run_id, result)
         write_seconds += time.perf_counter() - started
-        kept.append(result.select(SUMMARY.names))
+        kept.append(result.select(SUMMARY_COLUMNS))
         done += result.num_rows
         if progress:
             progress(done, total)
@@ -118,79 +117,55 @@ def classify_period(
     timings["write results"] = write_seconds
 
     clock = time.perf_counter()
-    current = pa.Table.from_batches(kept, schema=SUMMARY)
+    current = pa.Table.from_batches(kept, schema=SUMMARY_SCHEMA)
     previous_run = results.previous_published(period)
-    previous = (results.results_of(previous_run.run_id, tuple(SUMMARY.names))
+    previous = (results.results_of(previous_run.run_id, SUMMARY_COLUMNS)
                 if previous_run else None)
     since = previous_run.period if previous_run else period - relativedelta(months=1)
-    found = build_warnings(current, previous, record_triggers(store, since, period))
-    results.write_rows(warnings_table, run_id, (w.row(period) for w in found))
-    analysis = analyse(current, previous) | {
-        "warnings": severity_counts(found), "since": str(since)}
-    results.write_rows(period_analysis, run_id, [{
-        "period": period, "previous_period": previous_run.period if previous_run else None,
-        "analysis": analysis}])
-    results.write_rows(regional_table, run_id, regional_risk(current, previous, period))
+    found = build_warnings(current, previous, record_triggers(store, since, period), period)
+    results.write_warnings(run_id, found)
+    analysis = analyse(current, previous, severity_counts(found), since)
+    results.write_analysis(run_id, period, previous_run.period if previous_run else None,
+                           analysis)
+    results.write_regional(run_id, regional_risk(current, previous, period))
     timings["warnings, analysis, regional"] = _lap(clock)
 
     clock = time.perf_counter()
     run = results.publish(run_id)
     timings["publish"] = _lap(clock)
-    clock = time.perf_counter()
-    mlflow_run = _log_to_mlflow(run, analysis, timings)
-    results.set_mlflow_run(run_id, mlflow_run)
-    timings["mlflow"] = _lap(clock)
+    if tracker is not None:
+        clock = time.perf_counter()
+        results.set_mlflow_run(run_id, tracker.log_period(run, analysis, timings))
+        timings["mlflow"] = _lap(clock)
     return PeriodOutcome(run, False, found, analysis, timings)
 
 
-def rescore_since(
-    store: Store, results: ResultsStore, since: dt.date, as_of: dt.date, model_uri: str,
-    tracking_uri: str, jurisdiction: Profile | None = None,
-) -> PeriodOutcome:
+def rescore(
+    store: Store, results: ResultsStore, model: LoadedModel, since: dt.date, as_of: dt.date,
+    profile: Profile,
+) -> RescoreOutcome:
     """Re-score the enterprises with records collected in (since, as_of] and record
     warnings against the latest published period on or before ``since``."""
-    configure(tracking_uri)
-    model = load_risk_model(model_uri)
-    chosen = jurisdiction or default_profile()
+    if since >= as_of:
+        raise InvalidRequest(f"--since {since} must be before the as-of date {as_of}")
     triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
     features = compute_features(store, as_of)
     subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(triggers), pa.string())))
-    version = registered_version(model_uri)
-    run_id = results.begin_run(as_of, "rescore", model_uri, model_version=version,
-                               rules_version=model.rules.version_id, profile=chosen.key,
+    run_id = results.begin_run(as_of, "rescore", model.uri, model_version=model.version,
+                               rules_version=model.rules_version, profile=profile.key,
                                data_fingerprint=data_fingerprint(store),
                                store_version=store.version or "")
-    classifier = BatchClassifier(Explainer(model), model.rules, chosen, as_of, version)
+    classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, as_of,
+                                 model.version)
     result = classifier.classify(subset)
     results.write_results(run_id, result)
     baseline = results.previous_published(since + dt.timedelta(days=1))
     previous = (results.results_of(baseline.run_id, ("uscc", "risk_level"))
                 if baseline else None)
-    found = build_warnings(pa.Table.from_batches([result]), previous, triggers)
-    results.write_rows(warnings_table, run_id, (w.row(as_of) for w in found))
+    found = build_warnings(pa.Table.from_batches([result]), previous, triggers, as_of)
+    results.write_warnings(run_id, found)
     results.finish(run_id)
-    return PeriodOutcome(results.run(run_id), False, found,
-                         {"rescored": result.num_rows, "warnings": severity_counts(found)})
-
-
-def _log_to_mlflow(run: RunInfo, analysis: dict[str, Any], timings: dict[str, float]) -> str:
-    configure(mlflow.get_tracking_uri(), MONTHLY_EXPERIMENT)
-    with mlflow.start_run(run_name=f"classify-{run.period}") as active:
-        mlflow.set_tags({"ecr.kind": "monthly", "ecr.period": str(run.period),
-                         "ecr.results_run_id": run.run_id, "ecr.model_version": run.model_version,
-                         "ecr.rules_version": run.rules_version, "ecr.profile": run.profile,
-                         "ecr.data_fingerprint": run.data_fingerprint})
-        metrics = {"enterprises": analysis["enterprises"],
-                   **{f"share_{k}": v for k, v in analysis["class_shares"].items()},
-                   **{f"warnings_{k}": v for k, v in analysis["warnings"].items()},
-                   **{f"seconds_{k.replace(', ', '_').replace(' ', '_')}": v
-                      for k, v in timings.items()}}
-        for key in ("class_rose", "class_fell", "score_psi"):
-            if key in analysis:
-                metrics[key] = analysis[key]
-        mlflow.log_metrics(metrics)
-        mlflow.log_dict(analysis, "analysis.json")
-    return active.info.run_id
+    return RescoreOutcome(results.run(run_id), result.num_rows, found)
 
 
 def _lap(started: float) -> float:

@@ -1,4 +1,4 @@
-"""Classify a feature table with a registered model: model score, rules, final class per row."""
+"""Score a table: model score, rules and final class for every row, in input order."""
 
 from __future__ import annotations
 
@@ -12,42 +12,60 @@ import pyarrow.compute as pc
 from models.classification import classify
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
-from models.pyfunc import load_risk_model
+from models.registry import LoadedModel
 from models.tables import read_table_file, write_table_file
+from serving.use_cases.errors import InvalidRequest
 
 
 @dataclass(frozen=True)
-class ScoredFile:
-    rows: int
+class ScoredTable:
+    table: pa.Table
+    """The ``keep`` columns, then probability, model score and level, final score, risk
+    level, class label and fired rules; the rules version and profile in its metadata."""
     class_counts: dict[str, int]
     """Rows per class label of the profile, in risk order."""
-    model_uri: str
+    model_version: str
     rules_version: str
     profile: str
 
+    @property
+    def rows(self) -> int:
+        return self.table.num_rows
 
-def score_file(
-    model_uri: str, table: Path, out: Path, keep: tuple[str, ...] = (),
-    jurisdiction: Profile | None = None, rules: RuleSet | None = None,
-    as_of: dt.date | None = None,
-) -> ScoredFile:
-    """Write the classification columns (after any ``keep`` columns) for every input row, in
-    input order, as CSV or Parquet by ``out``'s extension. Rules default to the model's own."""
-    model = load_risk_model(model_uri)
-    data = read_table_file(table)
+
+def score_table(
+    model: LoadedModel, data: pa.Table, profile: Profile, keep: tuple[str, ...] = (),
+    rules: RuleSet | None = None, as_of: dt.date | None = None, source: str = "table",
+) -> ScoredTable:
+    """Classify every row of ``data`` (feature columns named as in the catalog). Rules default
+    to the model's own; ``as_of`` dates them when the table has no ``as_of`` column."""
     missing = [c for c in keep if c not in data.column_names]
     if missing:
-        raise ValueError(f"{table}: --keep names columns not in the table: {', '.join(missing)}")
-    result = classify(model, data, jurisdiction, rules, as_of, source=str(table))
+        raise InvalidRequest(f"{source}: --keep names columns not in the table: "
+                             f"{', '.join(missing)}")
+    result = classify(model.model, data, profile, rules, as_of, source=source)
     classified = result.to_arrow()
     output = pa.table({**{c: data[c] for c in keep},
                        **{c: classified[c] for c in classified.column_names}})
-    if out.suffix.lower() == ".csv":
-        output = output.set_column(output.column_names.index("fired_rules"), "fired_rules",
-                                   pc.binary_join(output["fired_rules"], ";"))
-    write_table_file(output.replace_schema_metadata(classified.schema.metadata), out)
     counts = dict.fromkeys(result.judgement.profile.labels_of(range(4)).tolist(), 0)
     for row in pc.value_counts(classified["class_label"]).to_pylist():
         counts[row["values"]] = row["counts"]
-    return ScoredFile(output.num_rows, counts, model_uri, result.judgement.rules_version,
-                      result.judgement.profile.key)
+    return ScoredTable(output.replace_schema_metadata(classified.schema.metadata), counts,
+                       model.version, result.judgement.rules_version,
+                       result.judgement.profile.key)
+
+
+def score_file(
+    model: LoadedModel, table: Path, out: Path, profile: Profile, keep: tuple[str, ...] = (),
+    rules: RuleSet | None = None, as_of: dt.date | None = None,
+) -> ScoredTable:
+    """`score_table` from a CSV or Parquet file to another (format by ``out``'s extension;
+    in CSV the fired rules are joined by ``;``)."""
+    scored = score_table(model, read_table_file(table), profile, keep, rules, as_of,
+                         source=str(table))
+    output = scored.table
+    if out.suffix.lower() == ".csv":
+        output = output.set_column(output.column_names.index("fired_rules"), "fired_rules",
+                                   pc.binary_join(output["fired_rules"], ";"))
+    write_table_file(output.replace_schema_metadata(scored.table.schema.metadata), out)
+    return scored

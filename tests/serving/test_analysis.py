@@ -32,18 +32,19 @@ def test_migration_matrix_on_a_hand_made_case() -> None:
 
 
 def test_analysis_counts_rises_and_falls() -> None:
-    result = analyse(CURRENT, PREVIOUS)
-    assert result["class_rose"] == 1 and result["class_fell"] == 1
-    assert result["class_shares"] == {"A": 0.25, "B": 0.5, "C": 0.0, "D": 0.25}
-    assert result["score_psi"] > 0
-    assert analyse(CURRENT, None)["previous_enterprises"] == 0
+    result = analyse(CURRENT, PREVIOUS, {}, dt.date(2025, 11, 30))
+    assert result.class_rose == 1 and result.class_fell == 1
+    assert result.class_shares == {"A": 0.25, "B": 0.5, "C": 0.0, "D": 0.25}
+    assert result.score_psi is not None and result.score_psi > 0
+    alone = analyse(CURRENT, None, {}, dt.date(2025, 11, 30))
+    assert alone.previous_enterprises == 0 and "migration" not in alone.to_json()
 
 
 def test_regional_risk_by_prefecture_and_industry() -> None:
-    rows = {(r["prefecture"], r["industry_section"]): r
+    rows = {(r.prefecture, r.industry_section): r
             for r in regional_risk(CURRENT, PREVIOUS, dt.date(2025, 12, 31))}
-    assert rows[("410100", "F")]["enterprises"] == 2
-    assert rows[("410100", "F")]["mean_score_change"] == pytest.approx(285.0 - 200.0)
-    assert rows[("410200", "C")]["share_c_or_d"] == 0.0
-    assert rows[("410300", "H")]["share_c_or_d"] == 1.0
-    assert rows[("410300", "H")]["mean_score_change"] is None
+    assert rows[("410100", "F")].enterprises == 2
+    assert rows[("410100", "F")].mean_score_change == pytest.approx(285.0 - 200.0)
+    assert rows[("410200", "C")].share_c_or_d == 0.0
+    assert rows[("410300", "H")].share_c_or_d == 1.0
+    assert rows[("410300", "H")].mean_score_change is None

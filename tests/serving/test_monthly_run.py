@@ -22,9 +22,11 @@ from ecr_cli.main import app
 from features.engines import compute_features
 from features.ingest import ingest
 from features.store import Store
-from serving.monthly.run import PeriodOutcome, classify_period, data_fingerprint, rescore_since
-from serving.results.schema import period_analysis, regional_risk, warnings
+from models.policy.profiles import profile
+from models.registry import ModelRegistry
+from serving.monthly.tracking import MONTHLY_EXPERIMENT, PeriodTracker
 from serving.results.store import ResultsStore
+from serving.use_cases import PeriodOutcome, classify_period, data_fingerprint, rescore
 from tests.conftest import Trained
 
 NOVEMBER, DECEMBER = dt.date(2025, 11, 30), dt.date(2025, 12, 31)
@@ -32,8 +34,9 @@ NOVEMBER, DECEMBER = dt.date(2025, 11, 30), dt.date(2025, 12, 31)
 
 def classify(store: Store, results: ResultsStore, trained: Trained, period: dt.date,
              force: bool = False) -> PeriodOutcome:
-    return classify_period(store, results, period, trained.model_uri, trained.tracking_uri,
-                           force=force, batch_rows=700)
+    registry = ModelRegistry(trained.tracking_uri)
+    return classify_period(store, results, registry.load(trained.model_uri), period, profile(),
+                           force=force, tracker=PeriodTracker(registry), batch_rows=700)
 
 
 def published(results: ResultsStore, period: dt.date) -> pa.Table:
@@ -58,18 +61,18 @@ def test_two_months_published_with_analysis_warnings_and_regions(
     assert stored["factor_up_1"].null_count < stored.num_rows
     listed = stored.filter(pc.match_substring(stored["fired_rules"], "serious_dishonesty_list"))
     assert listed.num_rows > 0 and set(listed["risk_level"].to_pylist()) == {"D"}
-    analysis = results.rows_of(period_analysis, outcome.run.run_id)[0]["analysis"]
-    assert analysis["previous_enterprises"] > 0 and "migration" in analysis
-    moved = sum(sum(row.values()) for row in analysis["migration"].values())
-    assert moved == stored.num_rows + analysis["migration"]["A"]["gone"] + analysis[
-        "migration"]["B"]["gone"] + analysis["migration"]["C"]["gone"] + analysis[
-        "migration"]["D"]["gone"]
-    regions = results.rows_of(regional_risk, outcome.run.run_id)
-    assert sum(r["enterprises"] for r in regions) == stored.num_rows
-    assert len(results.rows_of(warnings, outcome.run.run_id)) == len(outcome.warnings)
+    analysis = results.analysis_of(outcome.run.run_id)
+    assert analysis == outcome.analysis
+    assert analysis.previous_enterprises > 0 and analysis.migration is not None
+    moved = sum(sum(row.values()) for row in analysis.migration.values())
+    assert moved == stored.num_rows + sum(analysis.migration[level]["gone"] for level in "ABCD")
+    regions = results.regional_of(outcome.run.run_id)
+    assert sum(r.enterprises for r in regions) == stored.num_rows
+    assert results.warnings_of(outcome.run.run_id) == outcome.warnings
     assert {w.severity for w in outcome.warnings} <= {1, 2, 3, 4}
-    logged = mlflow.get_run(mlflow.MlflowClient().search_runs(
-        [mlflow.get_experiment_by_name("enterprise-credit-risk-monthly").experiment_id],
+    client = mlflow.MlflowClient(trained.tracking_uri)
+    logged = client.get_run(client.search_runs(
+        [client.get_experiment_by_name(MONTHLY_EXPERIMENT).experiment_id],
         f"tags.`ecr.results_run_id` = '{outcome.run.run_id}'")[0].info.run_id)
     assert logged.data.metrics["enterprises"] == stored.num_rows
     assert "score_psi" in logged.data.metrics
@@ -179,18 +182,19 @@ def test_rescore_between_monthly_runs(synthetic_store: Store, trained: Trained,
                                       tmp_path: Path) -> None:
     results = ResultsStore(f"sqlite:///{tmp_path}/results.db").migrate()
     classify(synthetic_store, results, trained, NOVEMBER)
-    outcome = rescore_since(synthetic_store, results, NOVEMBER, DECEMBER, trained.model_uri,
-                            trained.tracking_uri)
+    outcome = rescore(synthetic_store, results,
+                      ModelRegistry(trained.tracking_uri).load(trained.model_uri), NOVEMBER,
+                      DECEMBER, profile())
     records = pq.read_table(synthetic_store.table_path("records"))
     window = records.filter(pc.and_(pc.greater(records["collected_on"], NOVEMBER),
                                     pc.less_equal(records["collected_on"], DECEMBER)))
     alive = set(compute_features(synthetic_store, DECEMBER)["uscc"].to_pylist())
     touched = set(window["uscc"].to_pylist()) & alive
-    assert outcome.analysis["rescored"] == len(touched) > 0
+    assert outcome.rescored == len(touched) > 0
     assert outcome.run.kind == "rescore" and outcome.run.status == "recorded"
     assert set(results.results_of(outcome.run.run_id)["uscc"].to_pylist()) == touched
     assert {w.uscc for w in outcome.warnings} <= touched
-    assert len(results.rows_of(warnings, outcome.run.run_id)) == len(outcome.warnings) > 0
+    assert len(results.warnings_of(outcome.run.run_id)) == len(outcome.warnings) > 0
     assert results.published_run(NOVEMBER) is not None
     assert results.published_run(DECEMBER) is None  # a rescore never publishes a period
 

@@ -10,7 +10,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from features.store import Store
-from serving.monthly.warnings import build_warnings, level_triggers, record_triggers
+from serving.monthly.early_warning import build_warnings, level_triggers, record_triggers
+
+PERIOD = dt.date(2025, 12, 31)
 
 
 def levels(**by_uscc: str) -> pa.Table:
@@ -33,16 +35,15 @@ def test_warnings_fire_and_do_not_fire() -> None:
     current = levels(E1="B", E2="B", E3="B", E4="D", E5="A", E6="C")
     triggers = {"E2": ["penalty"], "E5": ["abnormal_listing", "failed_spot_check"],
                 "E6": ["dishonest_debtor_entry"]}
-    found = {w.uscc: w for w in build_warnings(current, previous, triggers)}
+    found = {w.uscc: w for w in build_warnings(current, previous, triggers, PERIOD)}
     assert set(found) == {"E1", "E2", "E4", "E5", "E6"}  # E3 improved, no records: silent
-    assert (found["E1"].severity, found["E1"].row(dt.date(2025, 12, 31))["action"]) == (1, "提醒")
+    assert (found["E1"].severity, found["E1"].action) == (1, "提醒")
     assert found["E2"].severity == 2 and found["E2"].triggers == ("penalty",)
-    assert found["E4"].severity == 4 and found["E4"].row(dt.date(2025, 12, 31))[
-        "action_en"] == "inspect"
+    assert found["E4"].severity == 4 and found["E4"].action_en == "inspect"
     assert found["E5"].severity == 3 and found["E5"].triggers == ("abnormal_listing",
                                                                   "failed_spot_check")
     assert found["E6"].previous_level is None and found["E6"].severity == 4
-    ordered = build_warnings(current, previous, triggers)
+    ordered = build_warnings(current, previous, triggers, PERIOD)
     assert [w.severity for w in ordered] == sorted((w.severity for w in ordered), reverse=True)
 
 

@@ -20,13 +20,19 @@ from mlflow.tracking import MlflowClient
 from typer.testing import CliRunner
 
 from ecr_cli.main import app
+from ecr_settings import Settings
 from features.store import Store
 from models.classification import OUTPUT_COLUMNS
 from models.policy.rules import shipped_rules
-from models.pyfunc import load_risk_model
-from models.registry import CHAMPION_URI, REGISTERED_MODEL
+from models.registry import CHAMPION_URI, REGISTERED_MODEL, ModelRegistry
+from models.risk_model import RiskModel
 
 runner = CliRunner()
+
+
+def load_risk_model(uri: str) -> RiskModel:
+    """The scoring chain behind ``uri`` in the tracking store the environment names."""
+    return ModelRegistry(Settings().tracking_uri).load(uri).model
 
 
 def invoke(*args: str) -> str:
@@ -112,9 +118,9 @@ def test_score_by_alias_round_trip(byo: dict[str, object], tracking: Path) -> No
     model = load_risk_model(CHAMPION_URI)
     assert model.rules.version_id == "none"  # the table has none of the rules' features
     expected = model.predict(new_rows)
-    assert np.allclose(scored["model_score"].to_numpy(), expected["score"].to_numpy())
+    assert np.allclose(scored["model_score"].to_numpy(), expected["model_score"].to_numpy())
     assert scored["final_score"].equals(scored["model_score"])
-    assert scored["class_label"].to_pylist() == expected["risk_class"].to_pylist()
+    assert scored["class_label"].to_pylist() == expected["model_level"].to_pylist()
     assert set(scored["fired_rules"].to_pylist()) <= {"", None}
     pyfunc = mlflow.pyfunc.load_model(CHAMPION_URI).predict(new_rows.to_pandas())
     assert np.allclose(pyfunc["probability"], expected["probability"].to_numpy())

@@ -1,0 +1,156 @@
+"""What the results store returns, typed: one frozen record per kind of row.
+
+The API and the pages map these to their own response schemas; nothing downstream picks
+values out of dictionaries by string keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from models.levels import RiskLevel
+from serving.results.schema import TOP_FACTORS
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A classification run: a monthly period's publication or a rescore."""
+
+    run_id: str
+    period: dt.date
+    kind: str
+    status: str
+    model_uri: str
+    model_version: str
+    rules_version: str
+    profile: str
+    data_fingerprint: str
+    store_version: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class Factor:
+    """One of the features that moved an enterprise's score most, in score points."""
+
+    feature: str
+    points: float
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One enterprise's published classification for one period."""
+
+    uscc: str
+    period: dt.date
+    model_score: float
+    final_score: float
+    model_level: RiskLevel
+    risk_level: RiskLevel
+    class_label: str
+    fired_rules: tuple[str, ...]
+    base_points: float
+    factors_up: tuple[Factor, ...]
+    factors_down: tuple[Factor, ...]
+    prefecture: str | None
+    industry_section: str | None
+    input_fingerprint: str
+    model_version: str
+    rules_version: str
+
+    @classmethod
+    def from_mapping(cls, row: Any) -> ResultRow:
+        """From a ``results`` row (columns as in `serving.results.schema.results`)."""
+        return cls(
+            uscc=row["uscc"], period=row["period"], model_score=row["model_score"],
+            final_score=row["final_score"], model_level=row["model_level"],
+            risk_level=row["risk_level"], class_label=row["class_label"],
+            fired_rules=tuple(r for r in row["fired_rules"].split(";") if r),
+            base_points=row["base_points"],
+            factors_up=_factors(row, "up"), factors_down=_factors(row, "down"),
+            prefecture=row["prefecture"], industry_section=row["industry_section"],
+            input_fingerprint=row["input_fingerprint"], model_version=row["model_version"],
+            rules_version=row["rules_version"])
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """A published result with the versions of everything behind it (全程可查询、可追溯)."""
+
+    result: ResultRow
+    profile: str
+    data_fingerprint: str
+
+
+@dataclass(frozen=True)
+class StoredWarning:
+    """An early warning recorded with a run, most severe first when listed."""
+
+    uscc: str
+    period: dt.date
+    severity: int
+    action: str
+    """The suggested action in 中文: 提醒, 警示, 约谈 or 检查."""
+    action_en: str
+    triggers: tuple[str, ...]
+    previous_level: RiskLevel | None
+    risk_level: RiskLevel
+
+    @classmethod
+    def from_mapping(cls, row: Any) -> StoredWarning:
+        return cls(uscc=row["uscc"], period=row["period"], severity=row["severity"],
+                   action=row["action"], action_en=row["action_en"],
+                   triggers=tuple(t for t in row["triggers"].split(";") if t),
+                   previous_level=row["previous_level"], risk_level=row["risk_level"])
+
+
+@dataclass(frozen=True)
+class RegionalRisk:
+    """One prefecture × industry section cell of a period (区域性、行业性风险)."""
+
+    period: dt.date
+    prefecture: str
+    industry_section: str
+    enterprises: int
+    share_c_or_d: float
+    mean_score: float
+    mean_score_change: float | None
+    """Against the previous period's same cell; None when the cell is new."""
+
+
+class PeriodAnalysis(BaseModel):
+    """Month over month: class shares, migration, score stability and warning counts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enterprises: int
+    class_shares: dict[RiskLevel, float]
+    mean_final_score: float | None
+    previous_enterprises: int
+    previous_class_shares: dict[RiskLevel, float] | None = None
+    migration: dict[str, dict[str, int]] | None = None
+    """Previous level (or ``new``) → current level (or ``gone``) → enterprises."""
+    class_rose: int | None = None
+    class_fell: int | None = None
+    score_psi: float | None = None
+    warnings: dict[str, int] = {}
+    """Warnings by suggested action (remind, warn, interview, inspect)."""
+    since: str | None = None
+    """The date new records are counted from (the previous period)."""
+
+    COMPARISON: ClassVar[tuple[str, ...]] = (
+        "previous_class_shares", "migration", "class_rose", "class_fell", "score_psi")
+
+    def to_json(self) -> dict[str, Any]:
+        """As stored: the comparison fields only when there was a previous period."""
+        data = self.model_dump(mode="json")
+        return {k: v for k, v in data.items() if k not in self.COMPARISON or v is not None}
+
+
+def _factors(row: Any, way: str) -> tuple[Factor, ...]:
+    return tuple(Factor(row[f"factor_{way}_{rank}"], row[f"points_{way}_{rank}"])
+                 for rank in range(1, TOP_FACTORS + 1) if row[f"factor_{way}_{rank}"])
