@@ -1,21 +1,20 @@
-"""The `ecr` command line: wires each package's commands together, holds no logic."""
+"""The `ecr` command line: wires the commands together, holds no logic."""
 
 from __future__ import annotations
 
 import typer
 
-from features.cli import contract_command, ingest_command, summary_command, synth_command
-from features.feature_commands import features_command, training_set_command
-from models.policy.cli import profiles_command, rules_command
-from serving.cli import score_command
-from serving.explain_command import explain_command
-from serving.monthly_commands import (
+from ecr_cli.commands.data import contract_command, ingest_command, summary_command, synth_command
+from ecr_cli.commands.features import features_command, training_set_command
+from ecr_cli.commands.monthly import (
     classify_command,
     history_command,
     rescore_command,
     warnings_command,
 )
-from training.cli import promote_command, runs_command, train_command
+from ecr_cli.commands.policy import profiles_command, rules_command
+from ecr_cli.commands.scoring import explain_command, score_command
+from ecr_cli.commands.training import promote_command, runs_command, train_command
 
 app = typer.Typer(
     name="ecr",

@@ -1,4 +1,4 @@
-"""Command-line commands of the features package: synth, ingest, summary, contract."""
+"""Data commands: synth, ingest, summary, contract."""
 
 from __future__ import annotations
 
@@ -7,34 +7,13 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table as RichTable
 
+from ecr_cli.common import StoreOption, console, fail, require_store, settings
 from features.contract_doc import render
 from features.ingest import IngestReport, ingest
 from features.readers import InputError
 from features.store import Store
-
-DEFAULT_STORE = Path("data/store")
-StoreOption = Annotated[
-    Path, typer.Option("--store", envvar="ECR_STORE", help="Store directory.")
-]
-console = Console()
-errors = Console(stderr=True)
-
-
-def fail(message: object) -> typer.Exit:
-    """Print ``error: message`` on one stderr line; raise the returned exit (code 2)."""
-    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def require_store(store: Path) -> Store:
-    """The store at ``store``; exit 2 with a one-line message when nothing is published yet."""
-    opened = Store(store)
-    if opened.version is None:
-        raise fail(f"{store}: empty store; run `ecr ingest` first")
-    return opened
 
 
 def synth_command(
@@ -67,14 +46,14 @@ def synth_command(
 
 def ingest_command(
     paths: Annotated[list[Path], typer.Argument(help="Files or directories to ingest.")],
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = None,
     rejects: Annotated[
         Path | None, typer.Option(help="Rejects CSV (default: STORE/rejects/rejects-TIME.csv).")
     ] = None,
 ) -> None:
     """Validate files against the data contract and publish accepted rows to the store."""
     try:
-        report = ingest(paths, Store(store), rejects_path=rejects)
+        report = ingest(paths, Store(settings(store=store).store), rejects_path=rejects)
     except (InputError, RuntimeError) as error:
         raise fail(error) from None
     print_report(report)
@@ -116,14 +95,15 @@ def contract_command() -> None:
     typer.echo(render(), nl=False)
 
 
-def summary_command(store: StoreOption = DEFAULT_STORE) -> None:
+def summary_command(store: StoreOption = None) -> None:
     """Summarise the store: tables, enterprises by status and prefecture, records by type."""
     from features.reference.record_types import COLLECTION_DEADLINES
     from features.summary import summarise
 
-    summary = summarise(require_store(store))
+    config = settings(store=store)
+    summary = summarise(require_store(config))
     period = f", records {summary.period[0]} … {summary.period[1]}" if summary.period else ""
-    console.print(f"[bold]Store {store} at version {summary.version}[/bold]{period}")
+    console.print(f"[bold]Store {config.store} at version {summary.version}[/bold]{period}")
     console.print(", ".join(f"{n}: {rows:,}" for n, rows in summary.table_rows.items()))
     _print_frame(summary.enterprises_by_status, "Enterprises by status")
     _print_frame(summary.enterprises_by_prefecture, "Enterprises by prefecture")

@@ -1,8 +1,7 @@
-"""Command-line commands for point-in-time features and training sets."""
+"""Feature commands: point-in-time features, the catalog, training sets."""
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from pathlib import Path
 from typing import Annotated
@@ -11,24 +10,16 @@ import pyarrow.parquet as pq
 import typer
 from rich.table import Table as RichTable
 
+from ecr_cli.common import StoreOption, console, fail, parse_date, require_store, settings
 from features.catalog import CATALOG, DIMENSION_NAMES
-from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
-
-
-def _parse_date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise typer.BadParameter(f"expected a date YYYY-MM-DD, found {text!r}",
-                                 param_hint=option) from None
 
 
 def features_command(
     as_of: Annotated[str | None, typer.Option(help="As-of date YYYY-MM-DD.")] = None,
     out: Annotated[Path | None, typer.Option(help="Parquet file for the feature table.")] = None,
     catalog: Annotated[bool, typer.Option("--catalog", help="Print the feature catalog.")] = False,
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = None,
 ) -> None:
     """Compute one point-in-time feature vector per enterprise alive at --as-of."""
     if catalog:
@@ -39,8 +30,8 @@ def features_command(
                                  param_hint="--as-of")
     from features.engines import compute_features
 
-    date = _parse_date(as_of, "--as-of")
-    opened = require_store(store)
+    date = parse_date(as_of, "--as-of")
+    opened = require_store(settings(store=store))
     started = time.perf_counter()
     table = compute_features(opened, date)
     elapsed = time.perf_counter() - started
@@ -77,7 +68,7 @@ def training_set_command(
     horizon: Annotated[int, typer.Option(min=1, help="Outcome window in months.")] = (
         HORIZON_MONTHS
     ),
-    store: StoreOption = DEFAULT_STORE,
+    store: StoreOption = None,
 ) -> None:
     """Stack monthly snapshots with labels, keeping only complete outcome windows."""
     from features.training_set import build_training_set, snapshot_dates
@@ -86,9 +77,9 @@ def training_set_command(
         outcomes = tuple(Outcome.parse(o) for o in outcome) if outcome else DEFAULT_OUTCOMES
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--outcome") from None
-    opened = require_store(store)
-    dates = snapshot_dates(opened, _parse_date(first, "--first"),
-                           _parse_date(last, "--last") if last else None, horizon)
+    opened = require_store(settings(store=store))
+    dates = snapshot_dates(opened, parse_date(first, "--first"),
+                           parse_date(last, "--last") if last else None, horizon)
     summary = RichTable(title=f"Training set → {out}")
     for column in ("as_of", "enterprises", "adverse", "rate"):
         summary.add_column(column, justify="right")

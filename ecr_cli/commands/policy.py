@@ -1,4 +1,4 @@
-"""Command-line commands for the qualitative policy: rules, profiles."""
+"""Policy commands: the rules and the jurisdiction profiles."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from features.cli import console, fail
+from ecr_cli.common import console, fail
 from models.levels import LEVELS
 from models.policy.common import PolicyFileError
 

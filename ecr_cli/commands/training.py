@@ -1,4 +1,4 @@
-"""Command-line commands of the training package: train, promote, runs."""
+"""Training commands: train, promote, runs."""
 
 from __future__ import annotations
 
@@ -9,14 +9,18 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from features.cli import DEFAULT_STORE, StoreOption, console, fail, require_store
+from ecr_cli.common import (
+    StoreOption,
+    TrackingOption,
+    console,
+    fail,
+    require_store,
+    settings,
+)
+from ecr_settings import Settings
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
-from models.registry import DEFAULT_TRACKING_URI, EXPERIMENT, configure
+from models.registry import EXPERIMENT
 
-TrackingOption = Annotated[
-    str, typer.Option("--tracking-uri", envvar="MLFLOW_TRACKING_URI",
-                      help="MLflow tracking store.")
-]
 ExperimentOption = Annotated[str, typer.Option(help="MLflow experiment.")]
 DEFAULT_TRAINING_SET = Path("data/training/training-set.parquet")
 
@@ -68,8 +72,8 @@ def train_command(
                        ] = HORIZON_MONTHS,
     training_set: Annotated[Path, typer.Option(
         help="Store mode: where to write the training set.")] = DEFAULT_TRAINING_SET,
-    store: StoreOption = DEFAULT_STORE,
-    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+    store: StoreOption = None,
+    tracking_uri: TrackingOption = None,
     experiment: ExperimentOption = EXPERIMENT,
 ) -> None:
     """Train the risk model (tuned, calibrated, mapped to 0–1000) and register it in MLflow.
@@ -78,6 +82,9 @@ def train_command(
     """
     from training.class_policy import ClassPolicy
     from training.pipeline import TrainConfig, train
+    from training.tracking import configure
+
+    config = settings(store=store, tracking_uri=tracking_uri)
     try:
         policy = ClassPolicy.parse(class_probabilities, class_shares)
     except ValueError as error:
@@ -85,9 +92,9 @@ def train_command(
                                  ) from None
     if table is None:
         embargo = horizon if embargo is None else embargo
-        table = _build_training_set(store, training_set, first, outcome, horizon, test_periods,
+        table = _build_training_set(config, training_set, first, outcome, horizon, test_periods,
                                     valid_periods, train_periods, embargo)
-    config = TrainConfig(
+    train_config = TrainConfig(
         table=table, label=label, time_column=time_column or None,
         id_columns=tuple(id_column or ("uscc",)), exclude=tuple(exclude or ()),
         test_periods=test_periods, valid_periods=valid_periods,
@@ -96,17 +103,18 @@ def train_command(
         baseline=baseline, register=register, run_name=run_name, rules=rules,
         use_rules=not no_rules,
     )
-    configure(tracking_uri, experiment)
-    console.print(f"training on {table} (tracking {tracking_uri}, experiment {experiment})")
+    configure(config.tracking_uri, experiment)
+    console.print(f"training on {table} (tracking {config.tracking_uri}, experiment "
+                  f"{experiment})")
     try:
-        result = train(config, report=console.print)
+        result = train(train_config, report=console.print)
     except ValueError as error:  # table, label, split and feature errors name what is wrong
         raise fail(error) from None
     typer.echo(f"{result.run_id} {result.model_uri}")
 
 
 def _build_training_set(
-    store: Path, out: Path, first: str | None, outcome: list[str] | None, horizon: int,
+    config: Settings, out: Path, first: str | None, outcome: list[str] | None, horizon: int,
     test_periods: int, valid_periods: int, train_periods: int, embargo: int,
 ) -> Path:
     from training.snapshots import build_from_store
@@ -116,8 +124,9 @@ def _build_training_set(
         first_date = dt.date.fromisoformat(first) if first else None
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--outcome/--first") from None
-    opened = require_store(store)
-    console.print(f"building the training set from {store} (version {opened.version})")
+    opened = require_store(config)
+    console.print(f"building the training set from {config.store} (version "
+                  f"{opened.version})")
     try:
         build_from_store(
             opened, out, first_date, test_periods, valid_periods, embargo,
@@ -133,14 +142,14 @@ def _build_training_set(
 def promote_command(
     version: Annotated[str, typer.Argument(help="Registered model version to promote.")],
     alias: Annotated[str, typer.Option(help="Alias to move.")] = "champion",
-    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+    tracking_uri: TrackingOption = None,
 ) -> None:
     """Point the alias (default ``champion``) at a registered model version."""
     import mlflow
 
-    from training.tracking import promote
+    from training.tracking import configure, promote
 
-    configure(tracking_uri)
+    configure(settings(tracking_uri=tracking_uri).tracking_uri)
     try:
         previous = promote(version, alias)
     except mlflow.exceptions.MlflowException as error:
@@ -150,12 +159,13 @@ def promote_command(
 
 def runs_command(
     limit: Annotated[int, typer.Option(min=1, help="How many recent runs.")] = 10,
-    tracking_uri: TrackingOption = DEFAULT_TRACKING_URI,
+    tracking_uri: TrackingOption = None,
     experiment: ExperimentOption = EXPERIMENT,
 ) -> None:
     """Compare recent model runs: test metrics of boosters and baselines side by side."""
-    from training.tracking import recent_runs
+    from training.tracking import configure, recent_runs
 
+    tracking_uri = settings(tracking_uri=tracking_uri).tracking_uri
     configure(tracking_uri, experiment)
     runs = recent_runs(experiment, limit)
     if runs.empty:
