@@ -8,7 +8,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 from dateutil.relativedelta import relativedelta
-
 from training.split import SplitError, out_of_time_split, stratified_split
 
 MONTH_ENDS = [dt.date(2023, 1, 31) + relativedelta(months=i, day=31) for i in range(24)]
