@@ -75,7 +75,7 @@ class Protocol:
             return f"{periods[0]} … {periods[-1]}" if periods else "-"
 
         out: dict[str, object] = {
-            "protocol": self.kind, "final_train_rows": len(self.final_train),
+            "kind": self.kind, "final_train_rows": len(self.final_train),
             "test_rows": len(self.test), "folds": len(self.folds),
             "calibration_rows": len(self.calibration)}
         if self.kind == "stratified":
@@ -96,9 +96,11 @@ def _back(period: object, steps: int, periods: list[object]) -> object | None:
     return periods[index - steps] if index - steps >= 0 else None
 
 
-def _eligible(periods: list[object], before: object, embargo: int) -> list[object]:
-    """Periods whose outcome window closes before ``before`` starts."""
-    latest = _back(before, embargo, periods) if embargo else None
+def _eligible(periods: list[object], before: object, embargo: int,
+              every: list[object]) -> list[object]:
+    """Of ``periods``, those whose outcome window closes before ``before`` starts (``every``:
+    all periods, for steps counted in positions)."""
+    latest = _back(before, embargo, every) if embargo else None
     if embargo and latest is None:
         return []
     return [p for p in periods if p < before and (latest is None or p <= latest)]
@@ -119,7 +121,7 @@ def out_of_time_protocol(
             f"{len(distinct)}")
     test = distinct[-test_periods:]
     earlier = distinct[:-test_periods]
-    final = _eligible(earlier, test[0], embargo)
+    final = _eligible(earlier, test[0], embargo, distinct)
     if train_periods:
         final = final[-train_periods:]
     if not final:
@@ -133,7 +135,7 @@ def out_of_time_protocol(
         block = earlier[max(0, end - valid_periods):end]
         if len(block) < valid_periods:
             break
-        train = _eligible(earlier, block[0], embargo)
+        train = _eligible(earlier, block[0], embargo, distinct)
         if train_periods:
             train = train[-train_periods:]
         if not train:
