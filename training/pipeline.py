@@ -180,7 +180,7 @@ def calibrate_and_evaluate(
 def calibration_scores(raw: npt.NDArray, cv: CrossValidation, protocol: Protocol
                        ) -> npt.NDArray:
     """The calibration rows' raw scores: the final model's on the latest block (out of time),
-    or the folds' out-of-fold scores (stratified)."""
+    or the folds' out-of-fold scores (stratified, or when the final model trained on them)."""
     if protocol.calibration_from_folds:
         return cv.out_of_fold[protocol.calibration]
     return raw[protocol.calibration]

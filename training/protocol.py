@@ -12,8 +12,9 @@ Out of time (the table has periods; ``embargo`` = the outcome horizon in months)
   before its block starts (``p ≤ block_start − embargo``). Hyperparameters and the number of
   boosting rounds are chosen on the folds' *average* validation curve, not on one distant
   window;
-- **calibration**: the latest block, which the final model never trains on (its outcomes are
-  not complete before the test months), scored by the final model.
+- **calibration**: the latest block, scored by the final model, which never trains on it when
+  the embargo is at least the block's length (its outcomes are not complete before the test
+  months); with a shorter embargo the block is scored out of fold by the latest fold's model.
 
 Stratified (no periods): the test rows are a stratified share; the rest is split into
 ``folds`` stratified folds, the final model trains on all of it, and the calibrator is fitted
@@ -65,8 +66,10 @@ class Protocol:
 
     @property
     def calibration_from_folds(self) -> bool:
-        """True when the calibration rows are scored out of fold (stratified)."""
-        return self.kind == "stratified"
+        """True when the calibration rows must be scored out of fold: stratified, or when the
+        final model trains on the calibration block (an embargo shorter than the block)."""
+        return self.kind == "stratified" or bool(
+            np.intersect1d(self.calibration, self.final_train).size)
 
     def describe(self) -> dict[str, object]:
         """What MLflow and the command print: rows and periods of every part."""

@@ -188,7 +188,10 @@ def runs_command(
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
         return
     runs["run"] = runs["run"].str[:8]
-    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard")
+    if "baseline of" in runs:
+        runs["baseline of"] = runs["baseline of"].str[:8]
+    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard").str.replace(
+        "lightgbm_default", "lgbm-plain")
     table = RichTable(title=f"Recent model runs, newest first ({tracking_uri})", box=None,
                       pad_edge=False, title_justify="left")
     for column in runs.columns:

@@ -40,6 +40,7 @@ def test_no_fold_and_no_final_model_sees_a_later_month(embargo: int, folds: int)
     blocks = [sorted(set(values[f.valid])) for f in plan.folds]
     assert blocks == sorted(blocks) and blocks[-1][-1] == MONTH_ENDS[-4]  # rolling, latest last
     assert np.array_equal(plan.calibration, plan.folds[-1].valid)
+    assert plan.calibration_from_folds == bool(set(plan.calibration) & set(plan.final_train))
     # the final model never trains on the calibration block (its outcomes reach the test)
     if embargo >= 3:
         assert not set(plan.final_train) & set(plan.calibration)
