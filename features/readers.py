@@ -231,6 +231,9 @@ class Reader:
                 except json.JSONDecodeError as error:
                     value = MalformedRow(number, "a JSON object",
                                          f"{error.msg} at column {error.colno}: {text[:200]}")
+                except RecursionError:
+                    value = MalformedRow(number, "a JSON object",
+                                         f"JSON nested too deeply: {text[:200]}")
                 if not isinstance(value, dict | MalformedRow):
                     value = MalformedRow(number, "a JSON object", text[:200])
                 yield number, value

@@ -93,7 +93,7 @@ def _text_list(text: str | None) -> list[str] | None:
     """A JSON array of text, or ``None`` when ``text`` is not one."""
     try:
         value = json.loads(text) if text is not None else None
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         return None
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
         return value
@@ -108,7 +108,8 @@ def _parse_list(series: pl.Series, text: pl.Series) -> tuple[pl.Series, pl.Serie
         stripped = text.str.strip_chars()
         is_json = stripped.str.starts_with("[").fill_null(False)
         decoded = pl.Series(
-            [_text_list(t) if j else None for t, j in zip(stripped, is_json, strict=True)],
+            [_text_list(t) if j else None
+             for t, j in zip(stripped.to_list(), is_json.to_list(), strict=True)],
             dtype=pl.List(pl.Utf8),
         )
         failed = is_json & decoded.is_null()

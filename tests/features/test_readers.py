@@ -182,3 +182,13 @@ def test_a_directory_names_every_file_it_skips(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in reasons:
         assert f"skipped {folder / name}: " in " ".join(result.stdout.split())
+
+
+def test_deeply_nested_json_is_rejected_as_a_row(tmp_path: Path) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    path = _write_jsonl(tmp_path / "enterprises.jsonl", [
+        {**VALID_ROWS["enterprises"], "domain_tags": deep}, deep, VALID_ROWS["enterprises"],
+    ])
+    report, rejects = _ingest(tmp_path, path)
+    assert (report.files[0].accepted, report.files[0].rejected) == (1, 2)
+    assert rejects.select("row", "field").rows() == [("1", "domain_tags"), ("2", "(whole row)")]
