@@ -22,7 +22,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
-from features.readers import SUPPORTED_SUFFIXES, InputError, Reader
+from features.readers import InputError, Reader, Skipped, scan_directory
 from features.store import Store, file_sha256
 from features.validation import validate
 
@@ -64,6 +64,8 @@ class IngestReport:
     published: bool
     rejects_path: Path | None
     orphans: dict[str, int]
+    skipped: list[Skipped] = field(default_factory=list)
+    """Directory entries not read, each with the reason."""
 
 
 def table_of(path: Path) -> str:
@@ -78,28 +80,27 @@ def table_of(path: Path) -> str:
     )
 
 
-def resolve_inputs(paths: list[Path]) -> list[Path]:
-    """Expand directories into their table files (names starting with '_' or '.' skipped)."""
+def resolve_inputs(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Expand directories into their input files; every entry not read is named with why."""
     files: list[Path] = []
+    skipped: list[Skipped] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not p.name.startswith(("_", "."))
-            )
+            found, passed_over = scan_directory(path)
             if not found:
-                raise InputError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
+                raise InputError(f"{path}: no .csv, .jsonl or .parquet files in this directory"
+                                 f" ({len(passed_over)} other entries)")
             files.extend(found)
+            skipped.extend(passed_over)
         elif path.exists():
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
-    return files
+    return files, skipped
 
 
 def _check_columns(path: Path, table: Table, columns: list[str]) -> list[str]:
-    missing = [c for c in table.column_names if c not in columns]
+    missing = [c for c in table.required_columns if c not in columns]
     if missing:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)} required by table {table.name} "
@@ -117,7 +118,7 @@ def ingest(
     batch_rows: int = 1_000_000,
 ) -> IngestReport:
     """Validate ``paths`` and publish their accepted rows as a new store version."""
-    files = resolve_inputs(paths)
+    files, skipped = resolve_inputs(paths)
     plan = []
     for path in files:
         table = TABLES[table_of(path)]
@@ -144,7 +145,7 @@ def ingest(
     for name, counts in tables.items():
         path = store.table_path(name)
         counts.stored = _row_count(path) if path else 0
-    return IngestReport(plan, tables, version, published, written, _orphans(store))
+    return IngestReport(plan, tables, version, published, written, _orphans(store), skipped)
 
 
 def _stage_file(
@@ -157,7 +158,8 @@ def _stage_file(
     part_dir = scratch / table.name
     part_dir.mkdir(exist_ok=True)
     for number, batch in enumerate(reader.batches()):
-        checked = validate(table, batch.frame.select(table.column_names), today=today)
+        present = [c for c in table.column_names if c in batch.frame.columns]
+        checked = validate(table, batch.frame.select(present), today=today)
         counts.rows += batch.frame.height
         if checked.rejects.height:
             rejects.append(
@@ -185,9 +187,8 @@ def _stage_file(
                     "table": table.name,
                     "row": [m.row for m in reader.malformed],
                     "field": "(whole row)",
-                    "expected": [m.problem.split(", found")[0] for m in reader.malformed],
-                    "found": [f"{m.problem.split('found ')[-1]} fields: {m.text}"
-                              for m in reader.malformed],
+                    "expected": [m.expected for m in reader.malformed],
+                    "found": [m.found for m in reader.malformed],
                 },
                 schema=REJECT_SCHEMA,
             )

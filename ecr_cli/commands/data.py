@@ -81,6 +81,9 @@ def print_report(report: IngestReport) -> None:
         if f.ignored_columns:
             console.print(f"note: {f.path}: ignored columns not in the contract: "
                           f"{', '.join(f.ignored_columns)}")
+    for skipped in report.skipped:
+        console.print(f"note: skipped {skipped.path}: {skipped.reason}", markup=False,
+                      soft_wrap=True)
     for name, count in report.orphans.items():
         if count:
             console.print(f"note: {count:,} {name} rows name an enterprise not in enterprises")
