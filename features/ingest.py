@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
 from features.readers import SUPPORTED_SUFFIXES, InputError, Reader
-from features.store import Store, file_sha256
+from features.store import Store, file_sha256, sql_literal
 from features.validation import validate
 
 REJECT_SCHEMA = {
@@ -201,7 +201,7 @@ def _merge(
     """Deduplicate staged rows per table and write the tables that changed."""
     connection = duckdb.connect()
     connection.execute(
-        f"SET temp_directory='{scratch / 'duckdb'}'; SET memory_limit='6GB'; "
+        f"SET temp_directory={sql_literal(scratch / 'duckdb')}; SET memory_limit='6GB'; "
         "SET preserve_insertion_order=false"
     )
     duplicates: list[pl.DataFrame] = []
@@ -217,7 +217,7 @@ def _merge(
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE ranked AS SELECT *, row_number() OVER w AS _rank, "
             f"first_value(_file) OVER w AS _first_file, first_value(_row) OVER w AS _first_row "
-            f"FROM read_parquet({[str(p) for p in parts]}) "
+            f"FROM read_parquet([{', '.join(sql_literal(p) for p in parts)}]) "
             f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)"
         )
         dup = connection.execute(
@@ -237,7 +237,7 @@ def _merge(
         else:
             connection.execute(
                 f"CREATE OR REPLACE TEMP VIEW existing AS "
-                f"SELECT {columns} FROM read_parquet('{existing}')"
+                f"SELECT {columns} FROM read_parquet({sql_literal(existing)})"
             )
             same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM e.{c}" for c in table.column_names)
             on = " AND ".join(f"f.{c} = e.{c}" for c in table.key)
@@ -255,7 +255,7 @@ def _merge(
         if counts.inserted or counts.updated:
             target = scratch / f"{name}.parquet"
             connection.execute(
-                f"COPY ({union} ORDER BY {key}) TO '{target}' "
+                f"COPY ({union} ORDER BY {key}) TO {sql_literal(target)} "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
             )
             new_files[name] = target

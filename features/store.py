@@ -12,6 +12,8 @@ Layout under the store root::
 A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
 readers see the old version or the new one, never a half-written one. A crashed writer leaves
 only an unpublished directory, removed by the next commit. A lock file keeps writers apart.
+
+Paths reach DuckDB only as SQL string literals made by ``sql_literal``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ import duckdb
 from features.contract import TABLES
 
 KEEP_VERSIONS = 2
+
+
+def sql_literal(value: object) -> str:
+    """``value`` as a DuckDB string literal: the one way a path enters SQL."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class Store:
@@ -115,7 +122,7 @@ class Store:
             path = self.table_path(table)
             if path is not None:
                 connection.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(path)}')"
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_literal(path)})"
                 )
         return connection
 
@@ -126,10 +133,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _fsync_dir(path: Path) -> None:

@@ -190,3 +190,21 @@ def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
     assert {"uscc", "a key not seen earlier in this ingest"} & set(
         rejects.get_column("field").to_list() + rejects.get_column("expected").to_list()
     )
+
+
+INJECTED = "x'; COPY (SELECT 42 AS pwned) TO 'pwned.csv'; SELECT '"
+
+
+@pytest.mark.parametrize("name", ["o'brien", INJECTED])
+def test_a_quote_in_the_store_path_is_data_not_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = Store(tmp_path / name)
+    for n, ids in enumerate((["R1"], ["R1", "R2"])):  # the second merges with a stored table
+        report = ingest([write_csv(tmp_path / f"records-{n}.csv", [_record(i) for i in ids])],
+                        store, today=TODAY)
+        assert report.published and report.tables["records"].stored == len(ids)
+    with store.connect() as connection:
+        assert connection.execute("SELECT count(*) FROM records").fetchone() == (2,)
+    assert not list(tmp_path.rglob("pwned*"))
