@@ -19,6 +19,7 @@ Paths reach DuckDB only as SQL string literals made by ``sql_literal``.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -33,6 +34,18 @@ import duckdb
 from features.contract import TABLES
 
 KEEP_VERSIONS = 2
+class StoreError(RuntimeError):
+    """The store or an output file cannot be written; the message is one line naming it."""
+
+
+@contextlib.contextmanager
+def writable(path: Path, what: str) -> Iterator[None]:
+    """Turn an operating-system fault while writing ``path`` into a one-line ``StoreError``."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise StoreError(f"{path}: cannot write {what}: {reason}") from None
 
 
 def sql_literal(value: object) -> str:
@@ -66,16 +79,22 @@ class Store:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
-        """Hold the writer lock and give a scratch directory inside the store."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as lock:
+        """Hold the writer lock and give a scratch directory inside the store; an
+        operating-system fault (read-only store, ``root`` naming a file) is a ``StoreError``."""
+        with contextlib.ExitStack() as stack:
+            with writable(self.root, "the store"):
+                if self.root.exists() and not self.root.is_dir():
+                    raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+                self.root.mkdir(parents=True, exist_ok=True)
+                lock = stack.enter_context((self.root / ".lock").open("w"))
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise RuntimeError(f"{self.root}: another ingest is writing this store") from None
+                raise StoreError(f"{self.root}: another ingest is writing this store") from None
             scratch = self.root / ".scratch"
             shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir()
+            with writable(self.root, "the store"):
+                scratch.mkdir()
             try:
                 yield scratch
             finally:
@@ -86,6 +105,10 @@ class Store:
 
         Must be called inside ``writing()``.
         """
+        with writable(self.root, "the store"):
+            return self._commit(new_files, manifest)
+
+    def _commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
         number = int(self.version[1:]) + 1 if self.version else 1
         name = f"v{number:06d}"
         staging = self.root / f".{name}.tmp"

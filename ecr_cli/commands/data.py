@@ -13,7 +13,7 @@ from ecr_cli.common import StoreOption, console, fail, require_store, settings
 from features.contract_doc import render
 from features.ingest import IngestReport, ingest
 from features.readers import InputError
-from features.store import Store
+from features.store import Store, StoreError
 
 
 def synth_command(
@@ -54,7 +54,7 @@ def ingest_command(
     """Validate files against the data contract and publish accepted rows to the store."""
     try:
         report = ingest(paths, Store(settings(store=store).store), rejects_path=rejects)
-    except (InputError, RuntimeError) as error:
+    except (InputError, StoreError) as error:
         raise fail(error) from None
     print_report(report)
 
