@@ -8,7 +8,11 @@ Guarantees:
   same record, e.g. with its removal date set) or, when identical, changes nothing;
 - re-ingesting the same files publishes no new version;
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
-  anything is published.
+  anything is published; so does a rejects file naming an input;
+- everything that can fail (the rejects file included) is done before the store's pointer
+  moves: an ingest that raises has published nothing;
+- a rejects cell starting with ``= + - @``, tab or CR is prefixed with ``'`` so that no
+  spreadsheet runs it as a formula (OWASP CSV injection).
 """
 
 from __future__ import annotations
@@ -23,9 +27,11 @@ import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
 from features.readers import SUPPORTED_SUFFIXES, InputError, Reader
-from features.store import Store, file_sha256, sql_literal
+from features.store import Store, StoreError, file_sha256, sql_literal, writable
 from features.validation import validate
 
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Cells a spreadsheet would evaluate; neutralised in the rejects file."""
 REJECT_SCHEMA = {
     "file": pl.Utf8, "table": pl.Utf8, "row": pl.Int64,
     "field": pl.Utf8, "expected": pl.Utf8, "found": pl.Utf8,
@@ -98,6 +104,18 @@ def resolve_inputs(paths: list[Path]) -> list[Path]:
     return files
 
 
+def _check_rejects_path(rejects_path: Path | None, files: list[Path]) -> None:
+    """Refuse a rejects file that is an input or a directory, before anything is read."""
+    if rejects_path is None:
+        return
+    if rejects_path.resolve() in {f.resolve() for f in files}:
+        raise InputError(
+            f"{rejects_path}: is an input of this ingest; name another file for the rejects"
+        )
+    if rejects_path.is_dir():
+        raise StoreError(f"{rejects_path}: cannot write the rejects: is a directory")
+
+
 def _check_columns(path: Path, table: Table, columns: list[str]) -> list[str]:
     missing = [c for c in table.column_names if c not in columns]
     if missing:
@@ -118,6 +136,7 @@ def ingest(
 ) -> IngestReport:
     """Validate ``paths`` and publish their accepted rows as a new store version."""
     files = resolve_inputs(paths)
+    _check_rejects_path(rejects_path, files)
     plan = []
     for path in files:
         table = TABLES[table_of(path)]
@@ -136,15 +155,15 @@ def ingest(
             pl.concat(reject_frames) if reject_frames else pl.DataFrame(schema=REJECT_SCHEMA)
         )
         _count_rejects(rejects, plan, tables)
+        resulting = {name: new_files.get(name) or store.table_path(name) for name in TABLES}
+        for name, counts in tables.items():
+            counts.stored = _row_count(resulting[name]) if resulting[name] else 0
+        orphans = _orphans(resulting)
+        manifest = _manifest(store, plan, new_files)
+        written = _write_rejects(rejects, rejects_path, store) if rejects.height else None
         published = bool(new_files)
-        version = store.commit(new_files, _manifest(store, plan, new_files)) if published else (
-            store.version
-        )
-    written = _write_rejects(rejects, rejects_path, store) if rejects.height else None
-    for name, counts in tables.items():
-        path = store.table_path(name)
-        counts.stored = _row_count(path) if path else 0
-    return IngestReport(plan, tables, version, published, written, _orphans(store))
+        version = store.commit(new_files, manifest) if published else store.version
+    return IngestReport(plan, tables, version, published, written, orphans)
 
 
 def _stage_file(
@@ -315,26 +334,40 @@ def _row_count(path: Path) -> int:
 
 
 def _write_rejects(rejects: pl.DataFrame, path: Path | None, store: Store) -> Path:
+    """Write the rejects CSV (formula-like cells neutralised); a ``StoreError`` names the
+    file when it cannot be written."""
     if path is None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = store.root / "rejects" / f"rejects-{stamp}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    rejects.sort("file", "row", "field").write_csv(partial)
-    partial.replace(path)
+    with writable(path, "the rejects"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        neutralise_formulas(rejects.sort("file", "row", "field")).write_csv(partial)
+        partial.replace(path)
     return path
 
 
-def _orphans(store: Store) -> dict[str, int]:
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to every text cell a spreadsheet would evaluate (=, +, -, @, tab, CR)."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )
+
+
+def _orphans(files: dict[str, Path | None]) -> dict[str, int]:
     """Rows of the dependent tables whose enterprise is not (yet) in ``enterprises``."""
-    if store.table_path("enterprises") is None:
+    if files["enterprises"] is None:
         return {}
-    connection = store.connect()
+    connection = duckdb.connect()
     counts = {}
     for name in ("records", "relations", "inspections"):
-        if store.table_path(name) is not None:
+        if files[name] is not None:
             counts[name] = connection.execute(
-                f"SELECT count(*) FROM {name} t ANTI JOIN enterprises e USING (uscc)"
+                f"SELECT count(*) FROM read_parquet({sql_literal(files[name])}) t "
+                f"ANTI JOIN read_parquet({sql_literal(files['enterprises'])}) e USING (uscc)"
             ).fetchone()[0]
     connection.close()
     return counts

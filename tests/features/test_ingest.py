@@ -7,10 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from ecr_cli.main import app
 from features.ingest import ingest
 from features.readers import InputError
-from features.store import Store
+from features.store import Store, StoreError
 from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS, write_csv
 
 
@@ -192,6 +194,39 @@ def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
     )
 
 
+def test_rejects_may_not_overwrite_an_input(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    path = write_csv(folder / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="is an input of this ingest") as error:
+        ingest([folder], store, rejects_path=folder / "." / "records.csv", today=TODAY)
+    assert "\n" not in str(error.value)
+    assert path.read_bytes() == before and store.version is None
+
+
+def test_unwritable_rejects_fail_before_anything_is_published(
+    tmp_path: Path, store: Store
+) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "plain-file").write_text("x")
+    for target in (tmp_path / "folder", tmp_path / "plain-file" / "rejects.csv"):
+        with pytest.raises(StoreError, match=str(target)) as error:
+            ingest([path], store, rejects_path=target, today=TODAY)
+        assert "\n" not in str(error.value)
+        assert store.version is None and not list(store.root.glob("v*"))
+
+
+def test_formula_cells_are_neutralised_in_the_rejects_file(tmp_path: Path, store: Store) -> None:
+    cells = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3", "@SUM(A1)", "\tx", "\rx"]
+    path = write_csv(tmp_path / "records.csv",
+                     [_record(f"R{i}", record_type=cell) for i, cell in enumerate(cells)])
+    ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    found = pl.read_csv(tmp_path / "rej.csv", infer_schema=False).sort("row").get_column("found")
+    assert found.to_list() == ["'" + cell for cell in cells]
+
+
 INJECTED = "x'; COPY (SELECT 42 AS pwned) TO 'pwned.csv'; SELECT '"
 
 
@@ -208,3 +243,31 @@ def test_a_quote_in_the_store_path_is_data_not_sql(
     with store.connect() as connection:
         assert connection.execute("SELECT count(*) FROM records").fetchone() == (2,)
     assert not list(tmp_path.rglob("pwned*"))
+
+
+def test_cli_prints_markup_like_paths_and_columns_verbatim(tmp_path: Path) -> None:
+    folder = tmp_path / "x[" / "]"
+    folder.mkdir(parents=True)
+    path = write_csv(folder / "records.csv", [{**_record("R1"), "[/]": "1", "[bold]b": "2"}])
+    result = CliRunner().invoke(app, ["ingest", str(path), "--store", str(tmp_path / "s[/]")],
+                                terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert "[/], [bold]b" in result.output and "store published at version v000001" in (
+        result.output)
+
+
+def test_cli_environment_faults_are_one_line_errors(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "folder").mkdir()
+    cases = {
+        "store names a file": ["--store", str(tmp_path / "a-file")],
+        "rejects name a folder": ["--store", str(tmp_path / "s"),
+                                  "--rejects", str(tmp_path / "folder")],
+        "rejects name an input": ["--store", str(tmp_path / "s"), "--rejects", str(path)],
+    }
+    for case, options in cases.items():
+        result = CliRunner().invoke(app, ["ingest", str(path), *options])
+        assert result.exit_code == 2, (case, result.output)
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1, case
+        assert not (tmp_path / "s" / "CURRENT").exists(), case
