@@ -12,6 +12,7 @@ Layout under the store root::
 A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
 readers see the old version or the new one, never a half-written one. A crashed writer leaves
 only an unpublished directory, removed by the next commit. A lock file keeps writers apart.
+Everything a writer creates is readable by the owner only (folders 0700, files 0600).
 
 Paths reach DuckDB only as SQL string literals made by ``sql_literal``.
 """
@@ -34,6 +35,10 @@ import duckdb
 from features.contract import TABLES
 
 KEEP_VERSIONS = 2
+PRIVATE_UMASK = 0o077
+"""While writing: new folders 0700, new files 0600 (results are internal)."""
+
+
 class StoreError(RuntimeError):
     """The store or an output file cannot be written; the message is one line naming it."""
 
@@ -79,26 +84,34 @@ class Store:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
-        """Hold the writer lock and give a scratch directory inside the store; an
-        operating-system fault (read-only store, ``root`` naming a file) is a ``StoreError``."""
-        with contextlib.ExitStack() as stack:
-            with writable(self.root, "the store"):
-                if self.root.exists() and not self.root.is_dir():
-                    raise NotADirectoryError(errno.ENOTDIR, "not a directory")
-                self.root.mkdir(parents=True, exist_ok=True)
-                lock = stack.enter_context((self.root / ".lock").open("w"))
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"{self.root}: another ingest is writing this store") from None
-            scratch = self.root / ".scratch"
-            shutil.rmtree(scratch, ignore_errors=True)
-            with writable(self.root, "the store"):
-                scratch.mkdir()
-            try:
-                yield scratch
-            finally:
+        """Hold the writer lock and give a scratch directory inside the store.
+
+        Inside, files and folders are created private to the owner; an operating-system fault
+        (read-only store, ``root`` naming a file) is a ``StoreError``.
+        """
+        previous = os.umask(PRIVATE_UMASK)
+        try:
+            with contextlib.ExitStack() as stack:
+                with writable(self.root, "the store"):
+                    if self.root.exists() and not self.root.is_dir():
+                        raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+                    self.root.mkdir(parents=True, exist_ok=True)
+                    self.root.chmod(0o700)
+                    lock = stack.enter_context((self.root / ".lock").open("w"))
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise StoreError(f"{self.root}: another ingest is writing this store") from None
+                scratch = self.root / ".scratch"
                 shutil.rmtree(scratch, ignore_errors=True)
+                with writable(self.root, "the store"):
+                    scratch.mkdir()
+                try:
+                    yield scratch
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            os.umask(previous)
 
     def commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
         """Publish a version made of ``new_files`` plus the unchanged tables of the current one.

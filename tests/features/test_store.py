@@ -66,6 +66,22 @@ def test_connect_exposes_published_tables(tmp_path: Path) -> None:
         assert connection.execute("SELECT count(*) FROM records").fetchone() == (2,)
 
 
+def _modes(root: Path) -> set[tuple[str, str]]:
+    """(kind, octal mode) of the root and everything under it."""
+    paths = [root, *root.rglob("*")]
+    return {("dir" if p.is_dir() else "file", oct(p.stat().st_mode & 0o777)) for p in paths}
+
+
+def test_the_store_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    bad = {**VALID_ROWS["records"], "record_id": "R9", "collected_on": "x"}
+    path = write_csv(tmp_path / "records.csv", [VALID_ROWS["records"], bad])
+    ingest([path], store, today=TODAY)  # rejects default to STORE/rejects/
+    ingest([_records(tmp_path / "records-2.csv", ["R2"])], store, today=TODAY)
+    assert list(store.root.glob("rejects/*.csv")) and store.version == "v000002"
+    assert _modes(store.root) == {("dir", "0o700"), ("file", "0o600")}
+
+
 @pytest.fixture
 def read_only_dir(tmp_path: Path) -> Path:
     """A directory this process cannot write in (a read-only system folder under root)."""
