@@ -6,7 +6,8 @@ Guarantees:
 - a key seen twice in one ingest keeps its first row and rejects the later ones as duplicates;
 - an accepted row whose key is already stored replaces the stored row (a later export of the
   same record, e.g. with its removal date set) or, when identical, changes nothing;
-- re-ingesting the same files publishes no new version;
+- re-ingesting the same files publishes no new version; a file named twice (or through its
+  directory) is read once;
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
   anything is published; so does a rejects file naming an input;
 - everything that can fail (the rejects file included) is done before the store's pointer
@@ -85,7 +86,9 @@ def table_of(path: Path) -> str:
 
 
 def resolve_inputs(paths: list[Path]) -> list[Path]:
-    """Expand directories into their table files (names starting with '_' or '.' skipped)."""
+    """Expand directories into their table files (names starting with '_' or '.' skipped);
+    a file named more than once (directly, through its directory or another spelling of its
+    path) is kept once, where it first appears."""
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -101,7 +104,10 @@ def resolve_inputs(paths: list[Path]) -> list[Path]:
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
-    return files
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values())
 
 
 def _check_rejects_path(rejects_path: Path | None, files: list[Path]) -> None:

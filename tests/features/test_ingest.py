@@ -194,6 +194,18 @@ def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
     )
 
 
+def test_the_same_file_named_twice_is_ingested_once(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    path = write_csv(folder / "records.csv", [_record("R1"), _record("R2")])
+    for inputs in ([path, path], [folder, path], [folder, tmp_path / "export" / ".." / "export"]):
+        report = ingest(inputs, Store(tmp_path / f"store-{len(list(tmp_path.iterdir()))}"),
+                        today=TODAY)
+        assert [f.path for f in report.files] == [path]
+        counts = report.tables["records"]
+        assert (counts.rows, counts.inserted, counts.rejected) == (2, 2, 0)
+
+
 def test_rejects_may_not_overwrite_an_input(tmp_path: Path, store: Store) -> None:
     folder = tmp_path / "export"
     folder.mkdir()
