@@ -5,7 +5,9 @@ Guarantees:
 - a rejected row is written to the rejects file as (file, table, row, field, expected, found);
 - a key seen twice in one ingest keeps its first row and rejects the later ones as duplicates;
 - an accepted row whose key is already stored replaces the stored row (a later export of the
-  same record, e.g. with its removal date set) or, when identical, changes nothing;
+  same record, e.g. with its removal date set) or, when identical, changes nothing; a row that
+  would change a stored key's identity columns (a record's enterprise, type or formation date)
+  is rejected with the stored value, never applied;
 - re-ingesting the same files publishes no new version; a file named twice (or through its
   directory) is read once;
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
@@ -155,8 +157,8 @@ def ingest(
         for index, counts in enumerate(plan):
             reject_frames.extend(_stage_file(index, counts, scratch, today, batch_rows))
             tables[counts.table].rows += counts.rows
-        duplicates, new_files = _merge(store, scratch, plan, tables)
-        reject_frames.extend(duplicates)
+        key_rejects, new_files = _merge(store, scratch, plan, tables)
+        reject_frames.extend(key_rejects)
         rejects = (
             pl.concat(reject_frames) if reject_frames else pl.DataFrame(schema=REJECT_SCHEMA)
         )
@@ -223,13 +225,14 @@ def _stage_file(
 def _merge(
     store: Store, scratch: Path, plan: list[FileCounts], tables: dict[str, TableCounts]
 ) -> tuple[list[pl.DataFrame], dict[str, Path]]:
-    """Deduplicate staged rows per table and write the tables that changed."""
+    """Deduplicate staged rows per table, reject rows that would change a stored key's
+    identity, and write the tables that changed."""
     connection = duckdb.connect()
     connection.execute(
         f"SET temp_directory={sql_literal(scratch / 'duckdb')}; SET memory_limit='6GB'; "
         "SET preserve_insertion_order=false"
     )
-    duplicates: list[pl.DataFrame] = []
+    key_rejects: list[pl.DataFrame] = []
     new_files: dict[str, Path] = {}
     file_names = pl.DataFrame({"_file": range(len(plan)), "file": [str(p.path) for p in plan]},
                               schema={"_file": pl.Int32, "file": pl.Utf8})
@@ -250,9 +253,10 @@ def _merge(
             "FROM ranked WHERE _rank > 1"
         ).pl()
         if dup.height:
-            duplicates.append(_duplicate_rejects(dup, file_names, table))
+            key_rejects.append(_duplicate_rejects(dup, file_names, table))
         connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT {columns} FROM ranked WHERE _rank = 1"
+            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT {columns}, _file, _row "
+            "FROM ranked WHERE _rank = 1"
         )
         counts = tables[name]
         existing = store.table_path(name)
@@ -264,6 +268,8 @@ def _merge(
                 f"CREATE OR REPLACE TEMP VIEW existing AS "
                 f"SELECT {columns} FROM read_parquet({sql_literal(existing)})"
             )
+            if table.identity:
+                key_rejects.extend(_identity_conflicts(connection, file_names, table))
             same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM e.{c}" for c in table.column_names)
             on = " AND ".join(f"f.{c} = e.{c}" for c in table.key)
             inserted, unchanged, total = connection.execute(
@@ -285,7 +291,38 @@ def _merge(
             )
             new_files[name] = target
     connection.close()
-    return duplicates, new_files
+    return key_rejects, new_files
+
+
+def _identity_conflicts(
+    connection: duckdb.DuckDBPyConnection, file_names: pl.DataFrame, table: Table
+) -> list[pl.DataFrame]:
+    """Reject (and drop from ``fresh``) the rows whose key is stored with other identity
+    columns: one reject per differing column, naming the stored value."""
+    on = " AND ".join(f"f.{c} = e.{c}" for c in table.key)
+    key = ", ".join(table.key)
+    differing = " UNION ALL ".join(
+        f"SELECT f._file, f._row, concat_ws(', ', {', '.join(f'f.{k}' for k in table.key)}) "
+        f"AS key_value, '{c}' AS field, CAST(e.{c} AS VARCHAR) AS stored, "
+        f"CAST(f.{c} AS VARCHAR) AS found, {i} AS position "
+        f"FROM fresh f JOIN existing e ON {on} WHERE f.{c} IS DISTINCT FROM e.{c}"
+        for i, c in enumerate(table.identity)
+    )
+    conflicts = connection.execute(
+        f"SELECT * FROM ({differing}) ORDER BY _file, _row, position"
+    ).pl()
+    if not conflicts.height:
+        return []
+    changed = " OR ".join(f"f.{c} IS DISTINCT FROM e.{c}" for c in table.identity)
+    connection.execute(f"DELETE FROM fresh AS f USING existing AS e WHERE {on} AND ({changed})")
+    return [
+        conflicts.join(file_names, on="_file").select(
+            "file", pl.lit(table.name).alias("table"), pl.col("_row").alias("row"), "field",
+            pl.format("{} (as stored under {} {}, which keeps its {})", "stored", pl.lit(key),
+                      "key_value", pl.lit(", ".join(table.identity))).alias("expected"),
+            "found",
+        ).cast(REJECT_SCHEMA)
+    ]
 
 
 def _duplicate_rejects(dup: pl.DataFrame, file_names: pl.DataFrame, table: Table) -> pl.DataFrame:

@@ -194,6 +194,30 @@ def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
     )
 
 
+def test_a_stored_record_id_under_another_identity_is_rejected_not_moved(
+    tmp_path: Path, store: Store
+) -> None:
+    ingest([write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])], store,
+           today=TODAY)
+    stored = store.table_path("records").read_bytes()
+    other = write_csv(tmp_path / "records-other.csv", [
+        _record("R1", uscc=USCC_B),  # the same id now names another enterprise's record
+        _record("R2", record_type="spot_check", outcome="problem_found", removed_on="",
+                occurred_on="2024-07-02"),
+    ])
+    report = ingest([other], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    counts = report.tables["records"]
+    assert (counts.rejected, counts.inserted, counts.updated, counts.unchanged) == (2, 0, 0, 0)
+    assert not report.published and store.table_path("records").read_bytes() == stored
+    rejects = pl.read_csv(tmp_path / "rej.csv", infer_schema=False).to_dicts()
+    assert {(x["row"], x["field"], x["found"]) for x in rejects} == {
+        ("1", "uscc", USCC_B), ("2", "record_type", "spot_check"),
+        ("2", "occurred_on", "2024-07-02"),
+    }
+    moved = next(x for x in rejects if x["field"] == "uscc")
+    assert USCC_A in moved["expected"] and "record_id R1" in moved["expected"]
+
+
 def test_the_same_file_named_twice_is_ingested_once(tmp_path: Path, store: Store) -> None:
     folder = tmp_path / "export"
     folder.mkdir()
