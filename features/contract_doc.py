@@ -22,7 +22,9 @@ Parquet. A file feeds the table its name starts with (`records-2024-05.csv` → 
 - **Natural keys** deduplicate: the first row of a key in one ingest wins and later ones are
   rejected as duplicates; an accepted row whose key is already stored replaces the stored row
   (a later export of the same record, e.g. with its removal date now set) or, when identical,
-  changes nothing. Re-ingesting the same files publishes nothing new.
+  changes nothing. A row that would change a stored key's **identity** (listed under its
+  table) is rejected, once per differing column with the stored value as expected, and the
+  stored row stays. Re-ingesting the same files publishes nothing new.
 - Columns not in the contract are ignored and listed in the ingest summary; a missing contract
   column, an unreadable file or a non-UTF-8 file stops the ingest with a one-line error and
   nothing is published.
@@ -54,6 +56,10 @@ def render() -> str:
     parts = [INTRO]
     for table in TABLES.values():
         parts.append(f"\n## `{table.name}`\n\n{table.description}\n")
+        if table.identity:
+            kept = ", ".join(f"`{c}`" for c in table.identity)
+            parts.append(f"Identity: a stored `{', '.join(table.key)}` keeps its {kept} "
+                         "forever; a later row changing one of them is rejected.\n")
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in table.columns:
             parts.append(
