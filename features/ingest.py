@@ -11,7 +11,7 @@ Guarantees:
 - re-ingesting the same files publishes no new version; a file named twice (or through its
   directory) is read once;
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
-  anything is published; so does a rejects file naming an input;
+  anything is published; so does a rejects file naming an input or a file of the store;
 - everything that can fail (the rejects file included) is done before the store's pointer
   moves: an ingest that raises has published nothing;
 - a rejects cell starting with ``= + - @``, tab or CR is prefixed with ``'`` so that no
@@ -112,13 +112,21 @@ def resolve_inputs(paths: list[Path]) -> list[Path]:
     return list(unique.values())
 
 
-def _check_rejects_path(rejects_path: Path | None, files: list[Path]) -> None:
-    """Refuse a rejects file that is an input or a directory, before anything is read."""
+def _check_rejects_path(rejects_path: Path | None, files: list[Path], store: Store) -> None:
+    """Refuse a rejects file that is an input, a directory or one of the store's own files
+    (anywhere in the store but its ``rejects`` folder), before anything is read."""
     if rejects_path is None:
         return
-    if rejects_path.resolve() in {f.resolve() for f in files}:
+    target = rejects_path.resolve()
+    if target in {f.resolve() for f in files}:
         raise InputError(
             f"{rejects_path}: is an input of this ingest; name another file for the rejects"
+        )
+    root = store.root.resolve()
+    if root in target.parents and root / "rejects" not in target.parents:
+        raise InputError(
+            f"{rejects_path}: is inside the store {store.root}; name a file outside it or "
+            f"under {store.root / 'rejects'}"
         )
     if rejects_path.is_dir():
         raise StoreError(f"{rejects_path}: cannot write the rejects: is a directory")
@@ -144,7 +152,7 @@ def ingest(
 ) -> IngestReport:
     """Validate ``paths`` and publish their accepted rows as a new store version."""
     files = resolve_inputs(paths)
-    _check_rejects_path(rejects_path, files)
+    _check_rejects_path(rejects_path, files, store)
     plan = []
     for path in files:
         table = TABLES[table_of(path)]

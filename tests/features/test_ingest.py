@@ -241,6 +241,18 @@ def test_rejects_may_not_overwrite_an_input(tmp_path: Path, store: Store) -> Non
     assert path.read_bytes() == before and store.version is None
 
 
+def test_rejects_may_not_overwrite_the_store(tmp_path: Path, store: Store) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    ingest([path], store, today=TODAY)
+    pointer = (store.root / "CURRENT").read_bytes()
+    for target in (store.root / "CURRENT", store.root / "v000001" / "records.parquet"):
+        with pytest.raises(InputError, match="is inside the store"):
+            ingest([path], store, rejects_path=target, today=TODAY)
+    assert (store.root / "CURRENT").read_bytes() == pointer and store.version == "v000001"
+    report = ingest([path], store, rejects_path=store.root / "rejects" / "mine.csv", today=TODAY)
+    assert report.rejects_path == store.root / "rejects" / "mine.csv"
+
+
 def test_unwritable_rejects_fail_before_anything_is_published(
     tmp_path: Path, store: Store
 ) -> None:
