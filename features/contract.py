@@ -57,6 +57,8 @@ class Table(NamedTuple):
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     """Natural key: one stored row per key; re-ingesting a key replaces or keeps the row."""
+    identity: tuple[str, ...] = ()
+    """Columns a stored key keeps forever: a later row changing one of them is rejected."""
 
     @property
     def column_names(self) -> list[str]:
@@ -192,6 +194,7 @@ RECORDS = Table(
         Column("details", Kind.TEXT, False, "Free-form details (JSON text recommended)"),
     ),
     ("record_id",),
+    ("uscc", "record_type", "occurred_on"),
 )
 
 RELATIONS = Table(

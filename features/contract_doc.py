@@ -33,7 +33,9 @@ summary with the reason.
 - **Natural keys** deduplicate: the first row of a key in one ingest wins and later ones are
   rejected as duplicates; an accepted row whose key is already stored replaces the stored row
   (a later export of the same record, e.g. with its removal date now set) or, when identical,
-  changes nothing. Re-ingesting the same files publishes nothing new.
+  changes nothing. A row that would change a stored key's **identity** (listed under its
+  table) is rejected, once per differing column with the stored value as expected, and the
+  stored row stays. Re-ingesting the same files publishes nothing new.
 - Optional columns (required: no) may be left out of a file; their values are then missing.
   Columns not in the contract are ignored and listed in the ingest summary; a missing required
   column, an unreadable file or a non-UTF-8 file stops the ingest with a one-line error and
@@ -66,6 +68,10 @@ def render() -> str:
     parts = [INTRO]
     for table in TABLES.values():
         parts.append(f"\n## `{table.name}`\n\n{table.description}\n")
+        if table.identity:
+            kept = ", ".join(f"`{c}`" for c in table.identity)
+            parts.append(f"Identity: a stored `{', '.join(table.key)}` keeps its {kept} "
+                         "forever; a later row changing one of them is rejected.\n")
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in table.columns:
             parts.append(
