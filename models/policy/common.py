@@ -22,10 +22,15 @@ class Text(BaseModel):
 
 
 def read_text(path: Path) -> str:
+    """The file's text, or a `PolicyFileError` naming the file when it cannot be read."""
     try:
         return path.read_text(encoding="utf-8")
     except OSError as error:
         raise PolicyFileError(f"{path}: cannot read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise PolicyFileError(f"{path}: not UTF-8 text (invalid byte 0x"
+                              f"{error.object[error.start]:02x} at offset {error.start}); "
+                              "save the file as UTF-8") from None
 
 
 def parse_yaml(text: str, where: str) -> Any:

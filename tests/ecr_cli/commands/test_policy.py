@@ -1,0 +1,23 @@
+"""`ecr rules` and `ecr profiles` on hostile files: one error line, or the text shown as is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ecr_cli.main import app
+from models.policy.rules import RULES_FILE
+
+runner = CliRunner()
+
+
+def test_rules_in_another_encoding_is_one_error_line(tmp_path: Path) -> None:
+    gbk = tmp_path / "rules.yaml"
+    gbk.write_bytes(RULES_FILE.read_text("utf-8").encode("gbk"))
+    result = runner.invoke(app, ["rules", str(gbk)], terminal_width=200)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {gbk}: not UTF-8 text (invalid byte 0x")
+    assert result.stderr.endswith("save the file as UTF-8\n")
+    assert result.stderr.count("\n") == 1
