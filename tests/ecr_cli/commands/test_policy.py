@@ -21,3 +21,13 @@ def test_rules_in_another_encoding_is_one_error_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"error: {gbk}: not UTF-8 text (invalid byte 0x")
     assert result.stderr.endswith("save the file as UTF-8\n")
     assert result.stderr.count("\n") == 1
+
+
+def test_rules_with_aliases_is_one_error_line(tmp_path: Path) -> None:
+    bomb = tmp_path / "rules.yaml"
+    bomb.write_text(RULES_FILE.read_text("utf-8").replace(
+        "reason:\n      zh: 当前列入", "reason: &shared\n      zh: 当前列入", 1), encoding="utf-8")
+    result = runner.invoke(app, ["rules", str(bomb)], terminal_width=200)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {bomb}, line 19: anchors and aliases")
+    assert result.stderr.count("\n") == 1
