@@ -2,7 +2,8 @@
 
 Policy files are read strictly, since a ``--rules`` file or a model's bundled rules may come
 from anywhere: UTF-8 only, no anchors or aliases (a kilobyte of nested aliases expands to
-gigabytes) and at most `MAX_YAML_DEPTH` levels of nesting (composing recurses).
+gigabytes), at most `MAX_YAML_DEPTH` levels of nesting (composing recurses) and no duplicate
+keys or merge keys (YAML would keep one of the values silently).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
-from yaml.nodes import Node
+from yaml.nodes import MappingNode, Node
 
 MAX_YAML_DEPTH = 50
 """The deepest nesting a policy file may have; its top-level mapping is level 1."""
@@ -52,7 +53,7 @@ class _Refused(yaml.YAMLError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """`yaml.SafeLoader` refusing anchors, aliases and deep nesting."""
+    """`yaml.SafeLoader` refusing anchors, aliases, deep nesting and duplicate keys."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
@@ -72,6 +73,23 @@ class _StrictLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
+        first: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Refused("merge keys (<<) are not allowed in policy files; write each "
+                               "entry out", key_node.start_mark)
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                earlier = first.get(key)
+            except TypeError:  # an unhashable key: the base class reports it
+                continue
+            if earlier is not None:
+                raise _Refused(f"duplicate key {key!r} (first on line {earlier})",
+                               key_node.start_mark)
+            first[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
 
 
 def parse_yaml(text: str, where: str) -> Any:

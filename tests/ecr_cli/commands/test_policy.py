@@ -7,6 +7,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ecr_cli.main import app
+from models.policy.profiles import PROFILES_FILE
 from models.policy.rules import RULES_FILE
 
 runner = CliRunner()
@@ -31,3 +32,15 @@ def test_rules_with_aliases_is_one_error_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {bomb}, line 19: anchors and aliases")
     assert result.stderr.count("\n") == 1
+
+
+def test_profiles_with_a_duplicate_key_is_one_error_line(tmp_path: Path) -> None:
+    text = PROFILES_FILE.read_text("utf-8")
+    duplicated = tmp_path / "profiles.yaml"
+    duplicated.write_text(text.replace("default: henan\n", "default: henan\ndefault: hohhot\n"),
+                          encoding="utf-8")
+    line = text[:text.index("default: henan")].count("\n") + 1
+    result = runner.invoke(app, ["profiles", str(duplicated)], terminal_width=200)
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {duplicated}, line {line + 1}: duplicate key 'default' "
+                             f"(first on line {line})\n")

@@ -1,5 +1,5 @@
-"""Policy YAML is read strictly: UTF-8 only, no anchors or aliases, bounded nesting; each
-refusal is one line naming the file and the line."""
+"""Policy YAML is read strictly: UTF-8 only, no anchors or aliases, bounded nesting, no
+duplicate keys; each refusal is one line naming the file and the line."""
 
 from __future__ import annotations
 
@@ -65,6 +65,34 @@ def test_nesting_up_to_the_limit_is_read() -> None:
     assert parse_yaml("[" * lists + "1" + "]" * lists, "f.yaml") is not None
     with pytest.raises(PolicyFileError, match=f"line 1: nested more than {DEPTH} levels"):
         parse_yaml("[" * DEPTH + "1" + "]" * DEPTH, "f.yaml")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('version: "1"\nversion: "2"\nrules: []\n',
+     "f.yaml, line 2: duplicate key 'version' (first on line 1)"),
+    ("rules:\n  - id: a\n    class: C\n    basis: b\n    class: D\n",
+     "f.yaml, line 5: duplicate key 'class' (first on line 3)"),
+    ("reason: {zh: 甲, en: a, zh: 乙}\n", "f.yaml, line 1: duplicate key 'zh' (first on line 1)"),
+    ("flags:\n  yes: 1\n  true: 2\n", "f.yaml, line 3: duplicate key True (first on line 2)"),
+    ("rule:\n  <<: {class: D}\n  class: A\n",
+     "f.yaml, line 2: merge keys (<<) are not allowed in policy files; write each entry out"),
+])
+def test_a_duplicate_key_is_refused_naming_key_and_line(text: str, message: str) -> None:
+    with pytest.raises(PolicyFileError) as error:
+        parse_yaml(text, "f.yaml")
+    assert str(error.value) == message
+
+
+def test_a_duplicate_profile_is_refused(tmp_path: Path) -> None:
+    text = PROFILES_FILE.read_text("utf-8")
+    hohhot = text.index("  hohhot:")
+    duplicated = tmp_path / "profiles.yaml"
+    duplicated.write_text(text + text[hohhot:].replace("呼和浩特市", "另一个"), encoding="utf-8")
+    first = text[:hohhot].count("\n") + 1
+    with pytest.raises(PolicyFileError) as error:
+        load_profiles(duplicated)
+    assert str(error.value) == (f"{duplicated}, line {text.count(chr(10)) + 1}: duplicate key "
+                                f"'hohhot' (first on line {first})")
 
 
 def test_a_syntax_error_is_one_line_with_its_line() -> None:
