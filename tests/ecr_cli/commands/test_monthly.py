@@ -14,7 +14,9 @@ from serving.results.schema import RESULT_SCHEMA
 from serving.results.store import ResultsStore
 
 PERIOD = dt.date(2025, 12, 31)
-USCC = "[b]91410100MA00000001"
+USCC = "91410100MA00000001"
+STORED_USCC = "[b]91410100MA00000002"
+"""An identifier as stored, shown in the warnings."""
 runner = CliRunner(env={"COLUMNS": "200"})
 
 
@@ -31,7 +33,7 @@ def published_store(url: str) -> None:
         "rules_version": "r[/]1"}
     store.write_results(run, pa.Table.from_pylist([row], schema=RESULT_SCHEMA))
     store.write_warnings(run, [StoredWarning(
-        uscc=USCC, period=PERIOD, severity=3, action="[/]约谈", action_en="[red]interview",
+        uscc=STORED_USCC, period=PERIOD, severity=3, action="[/]约谈", action_en="[red]interview",
         triggers=("[/]class rose :x:",), previous_level="A", risk_level="C")])
     store.publish(run)
 
@@ -52,6 +54,6 @@ def test_warnings_print_stored_text_as_is(tmp_path: Path) -> None:
     result = runner.invoke(app, ["warnings", "--as-of", str(PERIOD), "--database-url", url],
                            terminal_width=200)
     assert result.exit_code == 0, result.output
-    for text in (f"Warnings, {PERIOD} (most severe first)", USCC, "[/]约谈 [red]interview",
+    for text in (f"Warnings, {PERIOD} (most severe first)", STORED_USCC, "[/]约谈 [red]interview",
                  "[/]class rose :x:"):
         assert text in result.output
