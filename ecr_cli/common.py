@@ -1,6 +1,12 @@
 """What every command shares: the consoles, one error exit, the common options, and openers
 that turn settings into loaded objects (a store, a results store, a model, a profile) or into
-a one-line error."""
+a one-line error.
+
+`console` reads rich markup (``[bold]…[/]``) and emoji codes (``:warning:``) in strings. Any
+line or cell holding text a command did not write itself — from a rules or profiles file, the
+store, the results store, an argument — is built with `verbatim` instead, so ``[/]`` in a rule's
+reason is shown as it is rather than failing.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from ecr_settings import Settings
 
@@ -38,9 +45,16 @@ ProfileOption = Annotated[str | None, typer.Option(
                       "hohhot). Default: $ECR_PROFILE or henan.")]
 
 
+def verbatim(text: object, style: str = "") -> Text:
+    """``str(text)`` as rich `Text` in ``style``, printed as it is: never read as markup or
+    emoji codes. ``Text + str`` appends the string as it is too: ``verbatim(uscc, "bold") +
+    f" as of {date}"``."""
+    return Text(str(text), style=style)
+
+
 def fail(message: object) -> typer.Exit:
     """Print ``error: message`` on one stderr line; raise the returned exit (code 2)."""
-    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    errors.print(verbatim(f"error: {message}"), highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 

@@ -33,13 +33,22 @@ ARROW_TYPES: dict[Kind, pa.DataType] = {
 }
 LIST_SEPARATOR = ";"
 """How a text list is written in CSV cells: ``food;drug``."""
+MAX_AMOUNT_CNY = 10**13
+"""The largest plausible amount, 10 万亿元 (10 trillion CNY): above any fine, debt, pledge or
+registered capital on record, and far enough below float overflow that sums stay finite."""
+MAX_REGISTERED_CAPITAL = MAX_AMOUNT_CNY // 10_000
+"""The same bound in 万元 (10,000 CNY), the unit of registered capital."""
 
 
 class Column(NamedTuple):
     name: str
     kind: Kind
     required: bool
+    """A value is required in every row, so the column must be in every file; an optional
+    column may be left out of a file (all its values are then missing)."""
     description: str
+    maximum: float | None = None
+    """Largest accepted value of a number column (smallest: 0)."""
 
 
 class Table(NamedTuple):
@@ -48,6 +57,8 @@ class Table(NamedTuple):
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     """Natural key: one stored row per key; re-ingesting a key replaces or keeps the row."""
+    identity: tuple[str, ...] = ()
+    """Columns a stored key keeps forever: a later row changing one of them is rejected."""
 
     @property
     def column_names(self) -> list[str]:
@@ -98,7 +109,13 @@ ENTERPRISES = Table(
             "industry_code", Kind.TEXT, True, "GB/T 4754-2017 section letter + division, e.g. C13"
         ),
         Column("enterprise_type", Kind.TEXT, True, "One of: " + ", ".join(ENTERPRISE_TYPES)),
-        Column("registered_capital", Kind.DECIMAL, False, "注册资本 in 10,000 CNY (万元), ≥ 0"),
+        Column(
+            "registered_capital",
+            Kind.DECIMAL,
+            False,
+            f"注册资本 in 10,000 CNY (万元), 0 to {MAX_REGISTERED_CAPITAL:,} (10 万亿元)",
+            MAX_REGISTERED_CAPITAL,
+        ),
         Column("established_on", Kind.DATE, True, "成立日期, not in the future"),
         Column("status", Kind.TEXT, True, "One of: " + ", ".join(ENTERPRISE_STATUSES)),
         Column(
@@ -140,7 +157,13 @@ RECORDS = Table(
             + "/".join(map(str, SEVERITIES))
             + ")",
         ),
-        Column("amount", Kind.DECIMAL, False, "Amount in CNY (fine, levy, pledge, debt…), ≥ 0"),
+        Column(
+            "amount",
+            Kind.DECIMAL,
+            False,
+            f"Amount in CNY (fine, levy, pledge, debt…), 0 to {MAX_AMOUNT_CNY:,} (10 万亿元)",
+            MAX_AMOUNT_CNY,
+        ),
         Column(
             "outcome",
             Kind.TEXT,
@@ -171,6 +194,7 @@ RECORDS = Table(
         Column("details", Kind.TEXT, False, "Free-form details (JSON text recommended)"),
     ),
     ("record_id",),
+    ("uscc", "record_type", "occurred_on"),
 )
 
 RELATIONS = Table(

@@ -9,21 +9,35 @@ INTRO = """# Data contract
 
 Generated from `features/contract.py` by `ecr contract > docs/data-contract.md`; a test keeps
 the two in step. Four tables feed the platform. Files are CSV (UTF-8, header row, `;` between
-list items), JSON Lines (one object per line, lists as JSON arrays or `;`-joined text) or
-Parquet. A file feeds the table its name starts with (`records-2024-05.csv` → `records`).
+list items), JSON Lines (one object per line, lists as JSON arrays or `;`-joined text; a key
+left out is a missing value) or Parquet; CSV and JSON Lines may be compressed (`.gz`, `.bz2`:
+`records.csv.gz`). A file feeds the table its name starts with (`records-2024-05.csv` →
+`records`). A directory is read one level deep; every entry in it that is not read (other file
+types, subdirectories, broken links, names starting with `_` or `.`) is named in the ingest
+summary with the reason.
 
 ## How rows are judged
 
 - Every input row is **accepted** or **rejected**; counts reconcile per file and per table.
 - A rejected row is written to the rejects file once per problem, as `file, table, row, field,
-  expected, found`. `row` is the 1-based data row (CSV: after the header, so file line = row+1
-  when no cell spans lines; JSON Lines: object number; Parquet: row position).
-- Blank cells are missing values. Dates are `YYYY-MM-DD`; a date may not lie in the future.
+  expected, found`. `row` is the row's number in the file as a user counts it, blank lines
+  included: in CSV the data row, counting from the line after the header (file line = row + 1
+  unless a quoted cell spans lines); in JSON Lines the line number; in Parquet the row
+  position, from 1. A line that is not a row (wrong number of CSV fields, not a JSON object)
+  is rejected as `(whole row)`; blank lines (and CSV rows with every cell empty) hold no data
+  and are passed over.
+- Blank cells are missing values. Dates are exactly `YYYY-MM-DD` (`2024-01-05`, not
+  `2024-1-5`); a date may not lie in the future. Whole numbers may be written as decimals
+  (`1.0`, as pandas writes integer columns with gaps), not with a fraction (`1.5`). Amounts
+  are bounded by 10 万亿元 (10¹³ CNY), above any real fine, debt or registered capital.
 - **Natural keys** deduplicate: the first row of a key in one ingest wins and later ones are
   rejected as duplicates; an accepted row whose key is already stored replaces the stored row
   (a later export of the same record, e.g. with its removal date now set) or, when identical,
-  changes nothing. Re-ingesting the same files publishes nothing new.
-- Columns not in the contract are ignored and listed in the ingest summary; a missing contract
+  changes nothing. A row that would change a stored key's **identity** (listed under its
+  table) is rejected, once per differing column with the stored value as expected, and the
+  stored row stays. Re-ingesting the same files publishes nothing new.
+- Optional columns (required: no) may be left out of a file; their values are then missing.
+  Columns not in the contract are ignored and listed in the ingest summary; a missing required
   column, an unreadable file or a non-UTF-8 file stops the ingest with a one-line error and
   nothing is published.
 - Rows of `records`, `relations` and `inspections` whose enterprise is not (yet) in
@@ -54,6 +68,10 @@ def render() -> str:
     parts = [INTRO]
     for table in TABLES.values():
         parts.append(f"\n## `{table.name}`\n\n{table.description}\n")
+        if table.identity:
+            kept = ", ".join(f"`{c}`" for c in table.identity)
+            parts.append(f"Identity: a stored `{', '.join(table.key)}` keeps its {kept} "
+                         "forever; a later row changing one of them is rejected.\n")
         parts.append("| column | type | required | meaning |\n|---|---|---|---|")
         for c in table.columns:
             parts.append(

@@ -5,10 +5,17 @@ Guarantees:
 - a rejected row is written to the rejects file as (file, table, row, field, expected, found);
 - a key seen twice in one ingest keeps its first row and rejects the later ones as duplicates;
 - an accepted row whose key is already stored replaces the stored row (a later export of the
-  same record, e.g. with its removal date set) or, when identical, changes nothing;
-- re-ingesting the same files publishes no new version;
+  same record, e.g. with its removal date set) or, when identical, changes nothing; a row that
+  would change a stored key's identity columns (a record's enterprise, type or formation date)
+  is rejected with the stored value, never applied;
+- re-ingesting the same files publishes no new version; a file named twice (or through its
+  directory) is read once;
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
-  anything is published.
+  anything is published; so does a rejects file naming an input or a file of the store;
+- everything that can fail (the rejects file included) is done before the store's pointer
+  moves: an ingest that raises has published nothing;
+- a rejects cell starting with ``= + - @``, tab or CR is prefixed with ``'`` so that no
+  spreadsheet runs it as a formula (OWASP CSV injection).
 """
 
 from __future__ import annotations
@@ -22,10 +29,12 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
-from features.readers import SUPPORTED_SUFFIXES, InputError, Reader
-from features.store import Store, file_sha256
+from features.readers import InputError, Reader, Skipped, scan_directory
+from features.store import Store, StoreError, file_sha256, sql_literal, writable
 from features.validation import validate
 
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Cells a spreadsheet would evaluate; neutralised in the rejects file."""
 REJECT_SCHEMA = {
     "file": pl.Utf8, "table": pl.Utf8, "row": pl.Int64,
     "field": pl.Utf8, "expected": pl.Utf8, "found": pl.Utf8,
@@ -64,6 +73,8 @@ class IngestReport:
     published: bool
     rejects_path: Path | None
     orphans: dict[str, int]
+    skipped: list[Skipped] = field(default_factory=list)
+    """Directory entries not read, each with the reason."""
 
 
 def table_of(path: Path) -> str:
@@ -78,28 +89,52 @@ def table_of(path: Path) -> str:
     )
 
 
-def resolve_inputs(paths: list[Path]) -> list[Path]:
-    """Expand directories into their table files (names starting with '_' or '.' skipped)."""
+def resolve_inputs(paths: list[Path]) -> tuple[list[Path], list[Skipped]]:
+    """Expand directories into their input files; every entry not read is named with why.
+    A file named more than once (directly, through its directory or another spelling of its
+    path) is kept once, where it first appears."""
     files: list[Path] = []
+    skipped: list[Skipped] = []
     for path in paths:
         if path.is_dir():
-            found = sorted(
-                p for p in path.iterdir()
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not p.name.startswith(("_", "."))
-            )
+            found, passed_over = scan_directory(path)
             if not found:
-                raise InputError(f"{path}: no .csv, .jsonl or .parquet files in this directory")
+                raise InputError(f"{path}: no .csv, .jsonl or .parquet files in this directory"
+                                 f" ({len(passed_over)} other entries)")
             files.extend(found)
+            skipped.extend(passed_over)
         elif path.exists():
             files.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
-    return files
+    unique: dict[Path, Path] = {}
+    for file in files:
+        unique.setdefault(file.resolve(), file)
+    return list(unique.values()), skipped
+
+
+def _check_rejects_path(rejects_path: Path | None, files: list[Path], store: Store) -> None:
+    """Refuse a rejects file that is an input, a directory or one of the store's own files
+    (anywhere in the store but its ``rejects`` folder), before anything is read."""
+    if rejects_path is None:
+        return
+    target = rejects_path.resolve()
+    if target in {f.resolve() for f in files}:
+        raise InputError(
+            f"{rejects_path}: is an input of this ingest; name another file for the rejects"
+        )
+    root = store.root.resolve()
+    if root in target.parents and root / "rejects" not in target.parents:
+        raise InputError(
+            f"{rejects_path}: is inside the store {store.root}; name a file outside it or "
+            f"under {store.root / 'rejects'}"
+        )
+    if rejects_path.is_dir():
+        raise StoreError(f"{rejects_path}: cannot write the rejects: is a directory")
 
 
 def _check_columns(path: Path, table: Table, columns: list[str]) -> list[str]:
-    missing = [c for c in table.column_names if c not in columns]
+    missing = [c for c in table.required_columns if c not in columns]
     if missing:
         raise InputError(
             f"{path}: missing column(s) {', '.join(missing)} required by table {table.name} "
@@ -117,7 +152,8 @@ def ingest(
     batch_rows: int = 1_000_000,
 ) -> IngestReport:
     """Validate ``paths`` and publish their accepted rows as a new store version."""
-    files = resolve_inputs(paths)
+    files, skipped = resolve_inputs(paths)
+    _check_rejects_path(rejects_path, files, store)
     plan = []
     for path in files:
         table = TABLES[table_of(path)]
@@ -130,21 +166,21 @@ def ingest(
         for index, counts in enumerate(plan):
             reject_frames.extend(_stage_file(index, counts, scratch, today, batch_rows))
             tables[counts.table].rows += counts.rows
-        duplicates, new_files = _merge(store, scratch, plan, tables)
-        reject_frames.extend(duplicates)
+        key_rejects, new_files = _merge(store, scratch, plan, tables)
+        reject_frames.extend(key_rejects)
         rejects = (
             pl.concat(reject_frames) if reject_frames else pl.DataFrame(schema=REJECT_SCHEMA)
         )
         _count_rejects(rejects, plan, tables)
+        resulting = {name: new_files.get(name) or store.table_path(name) for name in TABLES}
+        for name, counts in tables.items():
+            counts.stored = _row_count(resulting[name]) if resulting[name] else 0
+        orphans = _orphans(resulting)
+        manifest = _manifest(store, plan, new_files)
+        written = _write_rejects(rejects, rejects_path, store) if rejects.height else None
         published = bool(new_files)
-        version = store.commit(new_files, _manifest(store, plan, new_files)) if published else (
-            store.version
-        )
-    written = _write_rejects(rejects, rejects_path, store) if rejects.height else None
-    for name, counts in tables.items():
-        path = store.table_path(name)
-        counts.stored = _row_count(path) if path else 0
-    return IngestReport(plan, tables, version, published, written, _orphans(store))
+        version = store.commit(new_files, manifest) if published else store.version
+    return IngestReport(plan, tables, version, published, written, orphans, skipped)
 
 
 def _stage_file(
@@ -157,7 +193,8 @@ def _stage_file(
     part_dir = scratch / table.name
     part_dir.mkdir(exist_ok=True)
     for number, batch in enumerate(reader.batches()):
-        checked = validate(table, batch.frame.select(table.column_names), today=today)
+        present = [c for c in table.column_names if c in batch.frame.columns]
+        checked = validate(table, batch.frame.select(present), today=today)
         counts.rows += batch.frame.height
         if checked.rejects.height:
             rejects.append(
@@ -185,9 +222,8 @@ def _stage_file(
                     "table": table.name,
                     "row": [m.row for m in reader.malformed],
                     "field": "(whole row)",
-                    "expected": [m.problem.split(", found")[0] for m in reader.malformed],
-                    "found": [f"{m.problem.split('found ')[-1]} fields: {m.text}"
-                              for m in reader.malformed],
+                    "expected": [m.expected for m in reader.malformed],
+                    "found": [m.found for m in reader.malformed],
                 },
                 schema=REJECT_SCHEMA,
             )
@@ -198,13 +234,14 @@ def _stage_file(
 def _merge(
     store: Store, scratch: Path, plan: list[FileCounts], tables: dict[str, TableCounts]
 ) -> tuple[list[pl.DataFrame], dict[str, Path]]:
-    """Deduplicate staged rows per table and write the tables that changed."""
+    """Deduplicate staged rows per table, reject rows that would change a stored key's
+    identity, and write the tables that changed."""
     connection = duckdb.connect()
     connection.execute(
-        f"SET temp_directory='{scratch / 'duckdb'}'; SET memory_limit='6GB'; "
+        f"SET temp_directory={sql_literal(scratch / 'duckdb')}; SET memory_limit='6GB'; "
         "SET preserve_insertion_order=false"
     )
-    duplicates: list[pl.DataFrame] = []
+    key_rejects: list[pl.DataFrame] = []
     new_files: dict[str, Path] = {}
     file_names = pl.DataFrame({"_file": range(len(plan)), "file": [str(p.path) for p in plan]},
                               schema={"_file": pl.Int32, "file": pl.Utf8})
@@ -217,7 +254,7 @@ def _merge(
         connection.execute(
             f"CREATE OR REPLACE TEMP TABLE ranked AS SELECT *, row_number() OVER w AS _rank, "
             f"first_value(_file) OVER w AS _first_file, first_value(_row) OVER w AS _first_row "
-            f"FROM read_parquet({[str(p) for p in parts]}) "
+            f"FROM read_parquet([{', '.join(sql_literal(p) for p in parts)}]) "
             f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)"
         )
         dup = connection.execute(
@@ -225,9 +262,10 @@ def _merge(
             "FROM ranked WHERE _rank > 1"
         ).pl()
         if dup.height:
-            duplicates.append(_duplicate_rejects(dup, file_names, table))
+            key_rejects.append(_duplicate_rejects(dup, file_names, table))
         connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT {columns} FROM ranked WHERE _rank = 1"
+            f"CREATE OR REPLACE TEMP TABLE fresh AS SELECT {columns}, _file, _row "
+            "FROM ranked WHERE _rank = 1"
         )
         counts = tables[name]
         existing = store.table_path(name)
@@ -237,8 +275,10 @@ def _merge(
         else:
             connection.execute(
                 f"CREATE OR REPLACE TEMP VIEW existing AS "
-                f"SELECT {columns} FROM read_parquet('{existing}')"
+                f"SELECT {columns} FROM read_parquet({sql_literal(existing)})"
             )
+            if table.identity:
+                key_rejects.extend(_identity_conflicts(connection, file_names, table))
             same = " AND ".join(f"f.{c} IS NOT DISTINCT FROM e.{c}" for c in table.column_names)
             on = " AND ".join(f"f.{c} = e.{c}" for c in table.key)
             inserted, unchanged, total = connection.execute(
@@ -255,12 +295,43 @@ def _merge(
         if counts.inserted or counts.updated:
             target = scratch / f"{name}.parquet"
             connection.execute(
-                f"COPY ({union} ORDER BY {key}) TO '{target}' "
+                f"COPY ({union} ORDER BY {key}) TO {sql_literal(target)} "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1000000)"
             )
             new_files[name] = target
     connection.close()
-    return duplicates, new_files
+    return key_rejects, new_files
+
+
+def _identity_conflicts(
+    connection: duckdb.DuckDBPyConnection, file_names: pl.DataFrame, table: Table
+) -> list[pl.DataFrame]:
+    """Reject (and drop from ``fresh``) the rows whose key is stored with other identity
+    columns: one reject per differing column, naming the stored value."""
+    on = " AND ".join(f"f.{c} = e.{c}" for c in table.key)
+    key = ", ".join(table.key)
+    differing = " UNION ALL ".join(
+        f"SELECT f._file, f._row, concat_ws(', ', {', '.join(f'f.{k}' for k in table.key)}) "
+        f"AS key_value, '{c}' AS field, CAST(e.{c} AS VARCHAR) AS stored, "
+        f"CAST(f.{c} AS VARCHAR) AS found, {i} AS position "
+        f"FROM fresh f JOIN existing e ON {on} WHERE f.{c} IS DISTINCT FROM e.{c}"
+        for i, c in enumerate(table.identity)
+    )
+    conflicts = connection.execute(
+        f"SELECT * FROM ({differing}) ORDER BY _file, _row, position"
+    ).pl()
+    if not conflicts.height:
+        return []
+    changed = " OR ".join(f"f.{c} IS DISTINCT FROM e.{c}" for c in table.identity)
+    connection.execute(f"DELETE FROM fresh AS f USING existing AS e WHERE {on} AND ({changed})")
+    return [
+        conflicts.join(file_names, on="_file").select(
+            "file", pl.lit(table.name).alias("table"), pl.col("_row").alias("row"), "field",
+            pl.format("{} (as stored under {} {}, which keeps its {})", "stored", pl.lit(key),
+                      "key_value", pl.lit(", ".join(table.identity))).alias("expected"),
+            "found",
+        ).cast(REJECT_SCHEMA)
+    ]
 
 
 def _duplicate_rejects(dup: pl.DataFrame, file_names: pl.DataFrame, table: Table) -> pl.DataFrame:
@@ -315,26 +386,40 @@ def _row_count(path: Path) -> int:
 
 
 def _write_rejects(rejects: pl.DataFrame, path: Path | None, store: Store) -> Path:
+    """Write the rejects CSV (formula-like cells neutralised); a ``StoreError`` names the
+    file when it cannot be written."""
     if path is None:
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         path = store.root / "rejects" / f"rejects-{stamp}.csv"
-    path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
-    rejects.sort("file", "row", "field").write_csv(partial)
-    partial.replace(path)
+    with writable(path, "the rejects"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        neutralise_formulas(rejects.sort("file", "row", "field")).write_csv(partial)
+        partial.replace(path)
     return path
 
 
-def _orphans(store: Store) -> dict[str, int]:
+def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ``'`` to every text cell a spreadsheet would evaluate (=, +, -, @, tab, CR)."""
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+        for name in text
+    )
+
+
+def _orphans(files: dict[str, Path | None]) -> dict[str, int]:
     """Rows of the dependent tables whose enterprise is not (yet) in ``enterprises``."""
-    if store.table_path("enterprises") is None:
+    if files["enterprises"] is None:
         return {}
-    connection = store.connect()
+    connection = duckdb.connect()
     counts = {}
     for name in ("records", "relations", "inspections"):
-        if store.table_path(name) is not None:
+        if files[name] is not None:
             counts[name] = connection.execute(
-                f"SELECT count(*) FROM {name} t ANTI JOIN enterprises e USING (uscc)"
+                f"SELECT count(*) FROM read_parquet({sql_literal(files[name])}) t "
+                f"ANTI JOIN read_parquet({sql_literal(files['enterprises'])}) e USING (uscc)"
             ).fetchone()[0]
     connection.close()
     return counts

@@ -1,16 +1,25 @@
-"""Read input files (CSV, JSON Lines, Parquet) as batches of raw rows with their row numbers.
+"""Read input files (CSV, JSON Lines, Parquet; CSV and JSON Lines also .gz or .bz2) as batches.
 
 Every reader yields ``RawBatch`` objects: the cells of up to ``batch_rows`` data rows plus each
-row's 1-based number in the file (CSV: data row after the header; JSON Lines: object number;
-Parquet: row position). Whole-file problems raise ``InputError`` with a one-line message.
+row's number in the file as a user counts it, blank lines included (CSV: data row after the
+header; JSON Lines: line number; Parquet: row position; all from 1). CSV and JSON Lines cells
+are text (JSON values other than strings as their JSON text), so each format is parsed against
+the contract by one parser, never by inferred types. A line that is not a row (wrong field
+count, not a JSON object) is collected in ``Reader.malformed``; blank lines are not rows but
+keep their numbers. Whole-file problems raise ``InputError`` with a one-line message.
 """
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
+import io
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 import polars as pl
@@ -19,7 +28,10 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 SUPPORTED_SUFFIXES = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open}
+"""Compressed text files (``records.csv.gz``); Parquet compresses inside the file."""
 DEFAULT_BATCH_ROWS = 1_000_000
+_BOM = b"\xef\xbb\xbf"
 
 
 class InputError(Exception):
@@ -30,19 +42,74 @@ class InputError(Exception):
 class RawBatch:
     frame: pl.DataFrame
     rows: np.ndarray
-    """1-based row number in the file of each row of ``frame``."""
+    """Row number in the file of each row of ``frame``."""
 
 
 @dataclass
 class MalformedRow:
+    """A line that is not a row: rejected whole, with what was expected and found."""
+
     row: int
-    problem: str
-    text: str
+    expected: str
+    found: str
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A directory entry that was not read, and why."""
+
+    path: Path
+    reason: str
+
+
+def input_format(path: Path) -> str:
+    """``csv``, ``jsonl`` or ``parquet`` from the file name; ``InputError`` otherwise."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    compressed = bool(suffixes) and suffixes[-1] in COMPRESSIONS
+    fmt = SUPPORTED_SUFFIXES.get(suffixes[-2] if compressed and len(suffixes) == 2
+                                 else (suffixes or [""])[-1])
+    if fmt is None or (compressed and fmt == "parquet"):
+        shown = "".join(path.suffixes[-2:]) if compressed else path.suffix
+        raise InputError(
+            f"{path}: unsupported file type {shown!r}; expected one of "
+            f"{', '.join(sorted(SUPPORTED_SUFFIXES))} (CSV and JSON Lines may end in "
+            f"{' or '.join(COMPRESSIONS)})"
+        )
+    return fmt
+
+
+def scan_directory(directory: Path) -> tuple[list[Path], list[Skipped]]:
+    """The input files in ``directory`` (sorted) and every other entry with the reason."""
+    files: list[Path] = []
+    skipped: list[Skipped] = []
+    for entry in sorted(directory.iterdir()):
+        if entry.name.startswith(("_", ".")):
+            skipped.append(Skipped(entry, "name starts with '_' or '.' (private file)"))
+        elif entry.is_symlink() and not entry.exists():
+            skipped.append(Skipped(entry, f"broken symbolic link to {entry.readlink()}"))
+        elif entry.is_dir():
+            skipped.append(Skipped(entry, "a directory (not searched; name it to ingest it)"))
+        elif not entry.is_file():
+            skipped.append(Skipped(entry, "not a regular file"))
+        else:
+            try:
+                input_format(entry)
+            except InputError as error:
+                skipped.append(Skipped(entry, str(error).removeprefix(f"{entry}: ")))
+            else:
+                files.append(entry)
+    return files, skipped
+
+
+def _open(path: Path) -> IO[bytes]:
+    """The file's bytes, decompressed when its name ends in a compression suffix."""
+    opener = COMPRESSIONS.get(path.suffix.lower())
+    return opener(path, "rb") if opener else path.open("rb")
 
 
 @dataclass
 class Reader:
-    """Iterates one file; malformed rows (CSV with a wrong field count) are collected."""
+    """Iterates one file; lines that are not rows are collected in ``malformed``."""
 
     path: Path
     batch_rows: int = DEFAULT_BATCH_ROWS
@@ -50,28 +117,27 @@ class Reader:
 
     @property
     def format(self) -> str:
-        fmt = SUPPORTED_SUFFIXES.get(self.path.suffix.lower())
-        if fmt is None:
-            raise InputError(
-                f"{self.path}: unsupported file type {self.path.suffix!r}; "
-                f"expected one of {', '.join(sorted(SUPPORTED_SUFFIXES))}"
-            )
-        return fmt
+        return input_format(self.path)
 
     def columns(self) -> list[str]:
-        """Column names, read without loading the data."""
+        """Column names (JSON Lines: every key used by any line)."""
         fmt = self.format
         try:
             if fmt == "parquet":
                 return pq.read_schema(self.path).names
             if fmt == "csv":
-                with self.path.open(encoding="utf-8-sig", newline="") as handle:
+                with io.TextIOWrapper(_open(self.path), encoding="utf-8-sig",
+                                      newline="") as handle:
                     return [name.strip() for name in next(csv.reader(handle), [])]
-            return list(_read_jsonl(self.path).columns)
+            keys: dict[str, None] = {}
+            for _, value in self._json_lines():
+                if isinstance(value, dict):
+                    keys.update(dict.fromkeys(value))
+            return list(keys)
         except UnicodeDecodeError as error:
             raise InputError(f"{self.path}: not UTF-8 text ({error.reason} at byte "
                              f"{error.start}); re-save it as UTF-8") from None
-        except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as error:
+        except (OSError, EOFError, pa.ArrowException, pl.exceptions.PolarsError) as error:
             raise InputError(f"{self.path}: cannot read: {_one_line(error)}") from None
 
     def batches(self) -> Iterator[RawBatch]:
@@ -82,13 +148,13 @@ class Reader:
             elif fmt == "csv":
                 yield from self._csv()
             else:
-                frame = _read_jsonl(self.path)
-                for start in range(0, frame.height, self.batch_rows):
-                    part = frame.slice(start, self.batch_rows)
-                    yield RawBatch(part, np.arange(start + 1, start + part.height + 1))
+                yield from self._jsonl()
         except InputError:
             raise
-        except (OSError, pa.ArrowException, pl.exceptions.PolarsError) as error:
+        except UnicodeDecodeError as error:
+            raise InputError(f"{self.path}: not UTF-8 text ({error.reason}); "
+                             "re-save it as UTF-8") from None
+        except (OSError, EOFError, pa.ArrowException, pl.exceptions.PolarsError) as error:
             message = _one_line(error)
             if "UTF8" in message or "utf-8" in message.lower():
                 message = "not UTF-8 text; re-save it as UTF-8"
@@ -109,67 +175,123 @@ class Reader:
         def on_invalid(row: pacsv.InvalidRow) -> str:
             number = (row.number - 1) if row.number is not None else -1
             invalid.append(number)
-            self.malformed.append(
-                MalformedRow(number, f"{row.expected_columns} fields, found {row.actual_columns}",
-                             row.text[:200])
-            )
+            if row.text.strip():  # a line of spaces is blank, not a malformed row
+                self.malformed.append(MalformedRow(
+                    number, f"{row.expected_columns} fields",
+                    f"{row.actual_columns} fields: {row.text[:200]}",
+                ))
             return "skip"
 
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(
-                skip_rows=1, column_names=names, use_threads=False,
-                block_size=64 << 20, encoding="utf8",
-            ),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={name: pa.string() for name in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
-            ),
-        )
-        position = 0
-        pending: list[pl.DataFrame] = []
-        pending_rows = 0
-        for record_batch in reader:
-            frame = pl.from_arrow(record_batch)
-            assert isinstance(frame, pl.DataFrame)
-            pending.append(frame)
-            pending_rows += frame.height
-            if pending_rows >= self.batch_rows:
+        with _open(self.path) as source:
+            reader = pacsv.open_csv(
+                source,
+                read_options=pacsv.ReadOptions(
+                    skip_rows=1, column_names=names, use_threads=False,
+                    block_size=64 << 20, encoding="utf8",
+                ),
+                parse_options=pacsv.ParseOptions(
+                    invalid_row_handler=on_invalid, ignore_empty_lines=False
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={name: pa.string() for name in names},
+                    strings_can_be_null=False, quoted_strings_can_be_null=False,
+                ),
+            )
+            position = 0
+            pending: list[pl.DataFrame] = []
+            pending_rows = 0
+            for record_batch in reader:
+                frame = pl.from_arrow(record_batch)
+                assert isinstance(frame, pl.DataFrame)
+                pending.append(frame)
+                pending_rows += frame.height
+                if pending_rows >= self.batch_rows:
+                    combined = pl.concat(pending)
+                    yield _without_blank_rows(
+                        combined, _row_numbers(position, combined.height, invalid)
+                    )
+                    position += combined.height
+                    pending, pending_rows = [], 0
+            if pending:
                 combined = pl.concat(pending)
-                yield RawBatch(combined, _row_numbers(position, combined.height, invalid))
-                position += combined.height
-                pending, pending_rows = [], 0
-        if pending:
-            combined = pl.concat(pending)
-            yield RawBatch(combined, _row_numbers(position, combined.height, invalid))
+                yield _without_blank_rows(combined, _row_numbers(position, combined.height,
+                                                                 invalid))
+
+    def _json_lines(self) -> Iterator[tuple[int, object]]:
+        """(line number, parsed value or a ``MalformedRow``) for every non-blank line."""
+        with _open(self.path) as handle:
+            for number, line in enumerate(handle, start=1):
+                if number == 1 and line.startswith(_BOM):
+                    line = line[len(_BOM):]
+                text = line.decode("utf-8").strip()
+                if not text:
+                    continue
+                try:
+                    value = json.loads(text)
+                except json.JSONDecodeError as error:
+                    value = MalformedRow(number, "a JSON object",
+                                         f"{error.msg} at column {error.colno}: {text[:200]}")
+                except RecursionError:
+                    value = MalformedRow(number, "a JSON object",
+                                         f"JSON nested too deeply: {text[:200]}")
+                if not isinstance(value, dict | MalformedRow):
+                    value = MalformedRow(number, "a JSON object", text[:200])
+                yield number, value
+
+    def _jsonl(self) -> Iterator[RawBatch]:
+        objects: list[dict] = []
+        numbers: list[int] = []
+        for number, value in self._json_lines():
+            if isinstance(value, MalformedRow):
+                self.malformed.append(value)
+                continue
+            objects.append(value)
+            numbers.append(number)
+            if len(objects) >= self.batch_rows:
+                yield _text_frame(objects, numbers)
+                objects, numbers = [], []
+        if objects:
+            yield _text_frame(objects, numbers)
+
+
+def _json_text(value: object) -> str | None:
+    """A JSON value as a text cell: strings as they are, everything else as JSON text."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _text_frame(objects: list[dict], numbers: list[int]) -> RawBatch:
+    """JSON objects as a frame of text cells, one column per key any of them uses."""
+    keys: dict[str, None] = {}
+    for obj in objects:
+        keys.update(dict.fromkeys(obj))
+    frame = pl.DataFrame(
+        {key: [_json_text(obj.get(key)) for obj in objects] for key in keys},
+        schema=dict.fromkeys(keys, pl.Utf8),
+    )
+    return RawBatch(frame, np.asarray(numbers, dtype=np.int64))
+
+
+def _without_blank_rows(frame: pl.DataFrame, rows: np.ndarray) -> RawBatch:
+    """Drop rows whose every cell is blank (blank lines); the others keep their numbers."""
+    if not frame.width:
+        return RawBatch(frame, rows)
+    blank = pl.all_horizontal(pl.col(c).str.strip_chars() == "" for c in frame.columns)
+    keep = frame.select(~blank).to_series()
+    return RawBatch(frame.filter(keep), rows[keep.to_numpy()])
 
 
 def _row_numbers(position: int, count: int, invalid: list[int]) -> np.ndarray:
-    """1-based file row numbers of valid rows ``position+1 … position+count``.
+    """File row numbers of parsed rows ``position+1 … position+count``.
 
-    Skipped malformed rows are not in the batches, so the p-th valid row sits at p plus the
-    number of malformed rows before it.
+    Skipped rows (malformed or spaces only) are not in the batches, so the p-th parsed row sits
+    at p plus the number of skipped rows before it.
     """
     valid_positions = np.arange(position + 1, position + count + 1)
     skipped = np.sort(np.asarray([i for i in invalid if i > 0], dtype=np.int64))
     shift = np.searchsorted(skipped - np.arange(skipped.size), valid_positions, side="right")
     return valid_positions + shift
-
-
-def _read_jsonl(path: Path) -> pl.DataFrame:
-    """JSON Lines with every value kept as text (arrays as JSON text); blank lines skipped."""
-    with path.open("rb") as handle:
-        try:
-            handle.read().decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise InputError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start}); "
-                             "re-save it as UTF-8") from None
-    keys: dict[str, None] = {}
-    for frame in pl.read_ndjson(path, infer_schema_length=1000).iter_columns():
-        keys[frame.name] = None
-    schema = dict.fromkeys(keys, pl.Utf8)
-    return pl.read_ndjson(path, schema=schema)
 
 
 def _one_line(error: BaseException) -> str:

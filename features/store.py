@@ -12,11 +12,15 @@ Layout under the store root::
 A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
 readers see the old version or the new one, never a half-written one. A crashed writer leaves
 only an unpublished directory, removed by the next commit. A lock file keeps writers apart.
+Everything a writer creates is readable by the owner only (folders 0700, files 0600).
+
+Paths reach DuckDB only as SQL string literals made by ``sql_literal``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -31,6 +35,27 @@ import duckdb
 from features.contract import TABLES
 
 KEEP_VERSIONS = 2
+PRIVATE_UMASK = 0o077
+"""While writing: new folders 0700, new files 0600 (results are internal)."""
+
+
+class StoreError(RuntimeError):
+    """The store or an output file cannot be written; the message is one line naming it."""
+
+
+@contextlib.contextmanager
+def writable(path: Path, what: str) -> Iterator[None]:
+    """Turn an operating-system fault while writing ``path`` into a one-line ``StoreError``."""
+    try:
+        yield
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise StoreError(f"{path}: cannot write {what}: {reason}") from None
+
+
+def sql_literal(value: object) -> str:
+    """``value`` as a DuckDB string literal: the one way a path enters SQL."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 class Store:
@@ -59,26 +84,44 @@ class Store:
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
-        """Hold the writer lock and give a scratch directory inside the store."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with (self.root / ".lock").open("w") as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RuntimeError(f"{self.root}: another ingest is writing this store") from None
-            scratch = self.root / ".scratch"
-            shutil.rmtree(scratch, ignore_errors=True)
-            scratch.mkdir()
-            try:
-                yield scratch
-            finally:
+        """Hold the writer lock and give a scratch directory inside the store.
+
+        Inside, files and folders are created private to the owner; an operating-system fault
+        (read-only store, ``root`` naming a file) is a ``StoreError``.
+        """
+        previous = os.umask(PRIVATE_UMASK)
+        try:
+            with contextlib.ExitStack() as stack:
+                with writable(self.root, "the store"):
+                    if self.root.exists() and not self.root.is_dir():
+                        raise NotADirectoryError(errno.ENOTDIR, "not a directory")
+                    self.root.mkdir(parents=True, exist_ok=True)
+                    self.root.chmod(0o700)
+                    lock = stack.enter_context((self.root / ".lock").open("w"))
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise StoreError(f"{self.root}: another ingest is writing this store") from None
+                scratch = self.root / ".scratch"
                 shutil.rmtree(scratch, ignore_errors=True)
+                with writable(self.root, "the store"):
+                    scratch.mkdir()
+                try:
+                    yield scratch
+                finally:
+                    shutil.rmtree(scratch, ignore_errors=True)
+        finally:
+            os.umask(previous)
 
     def commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
         """Publish a version made of ``new_files`` plus the unchanged tables of the current one.
 
         Must be called inside ``writing()``.
         """
+        with writable(self.root, "the store"):
+            return self._commit(new_files, manifest)
+
+    def _commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
         number = int(self.version[1:]) + 1 if self.version else 1
         name = f"v{number:06d}"
         staging = self.root / f".{name}.tmp"
@@ -115,7 +158,7 @@ class Store:
             path = self.table_path(table)
             if path is not None:
                 connection.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{_sql_path(path)}')"
+                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_literal(path)})"
                 )
         return connection
 
@@ -126,10 +169,6 @@ def file_sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _sql_path(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _fsync_dir(path: Path) -> None:

@@ -13,6 +13,7 @@ A row with at least one problem is rejected; every other row is accepted.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +29,7 @@ from features.contract import (
     PARTY_KINDS,
     RELATION_ROLES,
     TABLES,
+    Column,
     Kind,
     Table,
 )
@@ -40,7 +42,9 @@ EXPECTED_BY_KIND = {
     Kind.DATE: "a date YYYY-MM-DD",
     Kind.DECIMAL: "a number",
     Kind.INTEGER: "a whole number",
+    Kind.TEXT_LIST: "a list: a JSON array of text, or items separated by ';'",
 }
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,16 @@ class Checked:
 
 
 def _raw_text(series: pl.Series) -> pl.Series:
-    """The cell as a user would see it, for 'found' in messages."""
-    if isinstance(series.dtype, pl.List):
+    """The cell as a user would see it, for 'found' in messages (any input type)."""
+    if series.dtype == pl.List(pl.Utf8):
         return series.list.join(LIST_SEPARATOR)
+    if series.dtype.is_nested():
+        return pl.Series(
+            series.name,
+            [None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+             for v in series.to_list()],
+            dtype=pl.Utf8,
+        )
     return series.cast(pl.Utf8, strict=False)
 
 
@@ -78,74 +89,113 @@ def _blank_to_null(expr: pl.Expr) -> pl.Expr:
     return pl.when(stripped == "").then(None).otherwise(stripped)
 
 
-def _parse_column(series: pl.Series, kind: Kind) -> pl.Series:
-    """Convert one input column to the contract type; unparsable cells become null."""
+def _text_list(text: str | None) -> list[str] | None:
+    """A JSON array of text, or ``None`` when ``text`` is not one."""
+    try:
+        value = json.loads(text) if text is not None else None
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
+        return None
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return value
+    return None
+
+
+def _parse_list(series: pl.Series, text: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """A text list from a list column, ``a;b`` text or JSON-array text; also what failed."""
+    if series.dtype == pl.List(pl.Utf8):
+        frame, failed = series.to_frame("items"), pl.repeat(False, series.len(), eager=True)
+    else:  # 'a;b' from CSV, '["a", "b"]' from JSON Lines, anything else as its text
+        stripped = text.str.strip_chars()
+        is_json = stripped.str.starts_with("[").fill_null(False)
+        decoded = pl.Series(
+            [_text_list(t) if j else None
+             for t, j in zip(stripped.to_list(), is_json.to_list(), strict=True)],
+            dtype=pl.List(pl.Utf8),
+        )
+        failed = is_json & decoded.is_null()
+        frame = pl.DataFrame({"j": is_json, "d": decoded, "s": stripped}).select(
+            pl.when("j").then("d").otherwise(pl.col("s").str.split(LIST_SEPARATOR)).alias("items")
+        )
+    cleaned = pl.col("items").list.eval(_blank_to_null(pl.element())).list.drop_nulls()
+    value = frame.select(pl.when(cleaned.list.len() == 0).then(None).otherwise(cleaned))
+    return value.to_series().alias(series.name), failed
+
+
+def _parse_column(series: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
+    """Convert one input column to the contract type; also which present cells failed to parse.
+
+    Cells that already have the contract's type are taken as they are; every other cell is
+    parsed from its text, so all formats share one parser.
+    """
     dtype = series.dtype
-    frame = series.to_frame("v")
+    text = _raw_text(series)
+    present = text.str.strip_chars().fill_null("") != ""
+    if kind is Kind.TEXT_LIST:
+        return _parse_list(series, text)
+    cell = _blank_to_null(pl.col("t"))
     if kind is Kind.TEXT:
-        expr = _blank_to_null(pl.col("v").cast(pl.Utf8))
-    elif kind is Kind.TEXT_LIST:
-        if isinstance(dtype, pl.List):
-            items = pl.col("v").cast(pl.List(pl.Utf8))
-        else:  # 'a;b' from CSV, or '["a", "b"]' from JSON Lines
-            text = pl.col("v").cast(pl.Utf8).str.strip_chars()
-            items = (
-                pl.when(text.str.starts_with("["))
-                .then(text.str.json_decode(pl.List(pl.Utf8)))
-                .otherwise(text.str.split(LIST_SEPARATOR))
-            )
-        cleaned = items.list.eval(_blank_to_null(pl.element())).list.drop_nulls()
-        expr = pl.when(cleaned.list.len() == 0).then(None).otherwise(cleaned)
+        expr = cell
     elif kind is Kind.DATE:
         if dtype == pl.Date:
             expr = pl.col("v")
         elif isinstance(dtype, pl.Datetime):
             expr = pl.col("v").dt.date()
-        else:
-            expr = _blank_to_null(pl.col("v").cast(pl.Utf8)).str.strptime(
-                pl.Date, "%Y-%m-%d", strict=False
+        else:  # exactly YYYY-MM-DD: strptime alone also takes 2024-1-5
+            expr = (
+                pl.when(cell.str.contains(DATE_PATTERN))
+                .then(cell.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
             )
     elif kind is Kind.DECIMAL:
-        text_or_number = (
-            pl.col("v") if dtype.is_numeric() else _blank_to_null(pl.col("v").cast(pl.Utf8))
-        )
-        number = text_or_number.cast(pl.Float64, strict=False)
-        expr = pl.when(number.is_finite()).then(number).otherwise(None)
+        number = pl.col("v") if dtype.is_numeric() else cell.cast(pl.Float64, strict=False)
+        number = number.cast(pl.Float64)
+        expr = pl.when(number.is_finite()).then(number)
     elif kind is Kind.INTEGER:
-        source = pl.col("v") if dtype.is_integer() else _blank_to_null(pl.col("v").cast(pl.Utf8))
-        expr = source.cast(pl.Int16, strict=False)
+        if dtype.is_integer():
+            expr = pl.col("v").cast(pl.Int16, strict=False)
+        else:  # 1.0 (pandas writes integer columns with gaps as floats) is 1; 1.5 is not
+            source = pl.col("v") if dtype.is_float() else cell
+            number = source.cast(pl.Float64, strict=False)
+            expr = pl.when(number == number.round(0)).then(number).cast(pl.Int16, strict=False)
     else:  # pragma: no cover - Kind is exhaustive
         raise ValueError(f"unknown column kind {kind!r}")
-    return frame.select(expr.alias(series.name)).to_series()
+    frame = pl.DataFrame({"v": series, "t": text})
+    value = frame.select(expr.alias(series.name)).to_series()
+    return value, present & value.is_null()
+
+
+def _absent(name: str, height: int) -> pl.Series:
+    return pl.repeat(None, height, dtype=pl.Utf8, eager=True).alias(name)
 
 
 def parse(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Parse ``raw`` into the contract types.
 
-    Returns the parsed frame, the raw cells as text (for messages) and the parse problems.
-    Columns missing from ``raw`` must have been ruled out by the caller.
+    Returns the parsed frame, the raw cells as text (for messages) and the parse problems. A
+    column absent from ``raw`` has no values: fine for an optional column, every row missing a
+    value for a required one.
     """
     parsed, texts, problems = [], [], []
     for column in table.columns:
-        source = raw.get_column(column.name)
-        value = _parse_column(source, column.kind)
+        if column.name in raw.columns:
+            source = raw.get_column(column.name)
+        else:
+            source = _absent(column.name, raw.height)
+        value, unparsable = _parse_column(source, column.kind)
         text = _raw_text(source).alias(column.name)
         parsed.append(value)
         texts.append(text)
-        if column.kind in EXPECTED_BY_KIND:
-            present = text.str.strip_chars().fill_null("") != ""
-            failed = (present & value.is_null()).arg_true()
-            if failed.len():
-                problems.append(
-                    pl.DataFrame(
-                        {
-                            "row": failed.cast(pl.Int64),
-                            "field": column.name,
-                            "expected": EXPECTED_BY_KIND[column.kind],
-                            "found": text.gather(failed),
-                        }
-                    )
+        failed = unparsable.arg_true()
+        if failed.len():
+            problems.append(
+                pl.DataFrame(
+                    {
+                        "row": failed.cast(pl.Int64),
+                        "field": column.name,
+                        "expected": EXPECTED_BY_KIND[column.kind],
+                        "found": text.gather(failed),
+                    }
                 )
+            )
     rejects = pl.concat(problems) if problems else _empty_rejects()
     return pl.DataFrame(parsed), pl.DataFrame(texts), rejects
 
@@ -207,12 +257,19 @@ def _date_range(today: dt.date) -> pandera.Check:
 
 
 USCC_CHECK = _column_check(_uscc_valid, "a GB 32100 code", _uscc_expected)
-NON_NEGATIVE = _column_check(lambda c: c >= 0, "a number ≥ 0")
+
+
+def _amount_range(column: Column) -> pandera.Check:
+    """0 to the column's documented maximum (``Column.maximum``)."""
+    maximum = column.maximum
+    assert maximum is not None, column.name
+    return _column_check(lambda c: c.is_between(0, maximum), f"a number from 0 to {maximum:,}")
 
 
 def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check]]:
     """Per-column checks for each table, beyond types and required values."""
     dates = {c.name: [_date_range(today)] for c in table.columns if c.kind is Kind.DATE}
+    bounded = {c.name: [_amount_range(c)] for c in table.columns if c.maximum is not None}
     common: dict[str, dict[str, list[pandera.Check]]] = {
         "enterprises": {
             "uscc": [USCC_CHECK],
@@ -226,7 +283,6 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check
             ],
             "enterprise_type": [_one_of(ENTERPRISE_TYPES)],
             "status": [_one_of(ENTERPRISE_STATUSES)],
-            "registered_capital": [NON_NEGATIVE],
             "domain_tags": [
                 _column_check(
                     lambda c: c.list.eval(pl.element().is_in(list(DOMAINS))).list.all(),
@@ -238,7 +294,6 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check
             "uscc": [USCC_CHECK],
             "record_type": [_one_of([rt.code for rt in RECORD_TYPES])],
             "severity": [_one_of_int(SEVERITIES)],
-            "amount": [NON_NEGATIVE],
             "domain": [_one_of(DOMAINS)],
         },
         "relations": {
@@ -253,8 +308,8 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check
         },
     }
     checks = common[table.name]
-    for name, date_checks in dates.items():
-        checks[name] = checks.get(name, []) + date_checks
+    for name, derived in (dates | bounded).items():
+        checks[name] = checks.get(name, []) + derived
     return checks
 
 

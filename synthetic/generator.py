@@ -64,6 +64,13 @@ class _Output:
         return {name: sink.rows for name, sink in self.sinks.items()}
 
 
+def record_id_prefix(*, seed: int, enterprises: int, months: int, end_month: str) -> str:
+    """The record-id prefix of one province: its generation arguments (corruption and format
+    aside), so that two provinces never share a record id — ingesting both into one store
+    keeps every record with its own enterprise."""
+    return f"R-s{seed}-{enterprises}x{months}-{end_month}-"
+
+
 def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: float = 0.0,
              end_month: str = "2025-12", fmt: str = "parquet",
              progress: bool = False, scenario: str = "default") -> SynthSummary:
@@ -105,6 +112,8 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
     corruptor = Corruptor(rng_dirty, dirty, period.end_day) if dirty > 0 else None
     out = _Output(out_dir, fmt, corruptor)
     labels = geo.department_labels
+    id_prefix = record_id_prefix(seed=seed, enterprises=enterprises, months=months,
+                                 end_month=end_month)
     item_names = pa.array(ITEMS, pa.string())
     pending: Columns = concat([], {**RECORD_FIELDS, "collected": np.int32, "seq": np.int64})
     try:
@@ -118,7 +127,7 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
             order = np.lexsort((ready["seq"], ready["collected"]))
             details = pa.array(sim.details.items, pa.string())
             out.write("records", tables.records_table(take(ready, order), ent.uscc, labels,
-                                                      details))
+                                                      details, id_prefix))
             draws = pa.array(sim.draws.items, pa.string())
             out.write("inspections", tables.inspections_table(insp, items, draws, ent.uscc,
                                                               labels, item_names))

@@ -61,11 +61,12 @@ def _list(offsets: np.ndarray, values: pa.Array, valid: np.ndarray | None = None
 
 
 def records_table(rec: Columns, uscc: pa.Array, labels: pa.Array,
-                  details: pa.Array) -> pa.Table:
+                  details: pa.Array, id_prefix: str) -> pa.Table:
+    """The records of one month; ``record_id`` is ``id_prefix`` + the 11-digit sequence."""
     seq = pa.array(rec["seq"], pa.int64()).cast(pa.string())
     severity = rec["severity"].astype(np.int16)
     arrays = [
-        pc.binary_join_element_wise("R", pc.utf8_lpad(seq, 11, "0"), ""),
+        pc.binary_join_element_wise(id_prefix, pc.utf8_lpad(seq, 11, "0"), ""),
         lookup(uscc, rec["ent"]),
         lookup(_STRINGS["record_type"], rec["rtype"]),
         dates(rec["occurred"]),

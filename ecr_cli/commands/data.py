@@ -8,12 +8,13 @@ from typing import Annotated
 import polars as pl
 import typer
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from ecr_cli.common import StoreOption, console, fail, require_store, settings
 from features.contract_doc import render
 from features.ingest import IngestReport, ingest
 from features.readers import InputError
-from features.store import Store
+from features.store import Store, StoreError
 
 
 def synth_command(
@@ -41,7 +42,7 @@ def synth_command(
                            end_month=end_month, fmt=fmt, progress=True, scenario=scenario)
     except ValueError as error:
         raise typer.BadParameter(str(error), param_hint="--scenario") from None
-    table = RichTable(title=f"Synthetic province in {out}")
+    table = RichTable(title=Text(f"Synthetic province in {out}"))
     table.add_column("table")
     table.add_column("rows", justify="right")
     table.add_column("broken rows", justify="right")
@@ -60,19 +61,21 @@ def ingest_command(
     """Validate files against the data contract and publish accepted rows to the store."""
     try:
         report = ingest(paths, Store(settings(store=store).store), rejects_path=rejects)
-    except (InputError, RuntimeError) as error:
+    except (InputError, StoreError) as error:
         raise fail(error) from None
     print_report(report)
 
 
 def print_report(report: IngestReport) -> None:
-    """Per-file and per-table counts, reconciled."""
+    """Per-file and per-table counts, reconciled; paths and column names printed verbatim
+    (never read as rich markup)."""
     files = RichTable(title="Input files")
     for column in ("file", "table", "rows", "accepted", "rejected"):
         files.add_column(column, justify="right" if column in ("rows", "accepted",
                                                                 "rejected") else "left")
     for f in report.files:
-        files.add_row(str(f.path), f.table, f"{f.rows:,}", f"{f.accepted:,}", f"{f.rejected:,}")
+        files.add_row(Text(str(f.path)), f.table, f"{f.rows:,}", f"{f.accepted:,}",
+                      f"{f.rejected:,}")
     console.print(files)
     tables = RichTable(title="Tables")
     for column in ("table", "input rows", "rejected", "inserted", "updated", "unchanged",
@@ -86,12 +89,15 @@ def print_report(report: IngestReport) -> None:
     for f in report.files:
         if f.ignored_columns:
             console.print(f"note: {f.path}: ignored columns not in the contract: "
-                          f"{', '.join(f.ignored_columns)}")
+                          f"{', '.join(f.ignored_columns)}", markup=False)
+    for skipped in report.skipped:
+        console.print(f"note: skipped {skipped.path}: {skipped.reason}", markup=False,
+                      soft_wrap=True)
     for name, count in report.orphans.items():
         if count:
             console.print(f"note: {count:,} {name} rows name an enterprise not in enterprises")
     if report.rejects_path:
-        console.print(f"rejected rows with reasons: {report.rejects_path}")
+        console.print(f"rejected rows with reasons: {report.rejects_path}", markup=False)
     state = "published" if report.published else "no change; still"
     console.print(f"store {state} at version {report.version}")
 
@@ -109,7 +115,8 @@ def summary_command(store: StoreOption = None) -> None:
     config = settings(store=store)
     summary = summarise(require_store(config))
     period = f", records {summary.period[0]} … {summary.period[1]}" if summary.period else ""
-    console.print(f"[bold]Store {config.store} at version {summary.version}[/bold]{period}")
+    console.print(Text.assemble((f"Store {config.store} at version {summary.version}", "bold"),
+                                period))
     console.print(", ".join(f"{n}: {rows:,}" for n, rows in summary.table_rows.items()))
     _print_frame(summary.enterprises_by_status, "Enterprises by status")
     _print_frame(summary.enterprises_by_prefecture, "Enterprises by prefecture")
@@ -126,5 +133,5 @@ def _print_frame(frame: pl.DataFrame, title: str) -> None:
     for name, dtype in frame.schema.items():
         table.add_column(name, justify="right" if dtype.is_numeric() else "left")
     for row in frame.iter_rows():
-        table.add_row(*(f"{v:,}" if isinstance(v, int) else str(v) for v in row))
+        table.add_row(*(f"{v:,}" if isinstance(v, int) else Text(str(v)) for v in row))
     console.print(table)

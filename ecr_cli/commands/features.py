@@ -13,6 +13,7 @@ from rich.table import Table as RichTable
 from ecr_cli.common import StoreOption, console, fail, parse_date, require_store, settings
 from features.catalog import CATALOG, DIMENSION_NAMES
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
+from features.store import StoreError, writable
 
 
 def features_command(
@@ -36,11 +37,15 @@ def features_command(
     table = compute_features(opened, date)
     elapsed = time.perf_counter() - started
     target = out or Path(f"data/features/features-{date}.parquet")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, target, compression="zstd")
+    try:
+        with writable(target, "the features"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(table, target, compression="zstd")
+    except StoreError as error:
+        raise fail(error) from None
     console.print(
         f"{table.num_rows:,} enterprises alive at {date} × {len(CATALOG)} features "
-        f"in {elapsed:.1f} s (store {opened.version}) → {target}"
+        f"in {elapsed:.1f} s (store {opened.version}) → {target}", markup=False
     )
 
 

@@ -23,6 +23,7 @@ from ecr_cli.common import (
     open_results,
     require_store,
     settings,
+    verbatim,
 )
 
 if TYPE_CHECKING:
@@ -71,16 +72,16 @@ def classify_command(
             raise fail(error) from None
     run = outcome.run
     if outcome.unchanged or outcome.analysis is None:
-        console.print(f"{period} is already published from {run.model_version}, rules "
-                      f"{run.rules_version}, profile {run.profile} and the same data "
-                      f"({run.rows:,} enterprises, run {run.run_id}); nothing to do "
-                      "(--force recomputes)")
+        console.print(verbatim(f"{period} is already published from {run.model_version}, "
+                               f"rules {run.rules_version}, profile {run.profile} and the "
+                               f"same data ({run.rows:,} enterprises, run {run.run_id}); "
+                               "nothing to do (--force recomputes)"))
         return
     analysis = outcome.analysis
     shares = ", ".join(f"{k} {v:.1%}" for k, v in analysis.class_shares.items())
-    console.print(f"published {period}: {run.rows:,} enterprises ({shares}); model "
-                  f"{run.model_version}, rules {run.rules_version}, profile {run.profile}, "
-                  f"data {run.data_fingerprint}, run {run.run_id}")
+    console.print(verbatim(f"published {period}: {run.rows:,} enterprises ({shares}); model "
+                           f"{run.model_version}, rules {run.rules_version}, profile "
+                           f"{run.profile}, data {run.data_fingerprint}, run {run.run_id}"))
     if analysis.migration is not None:
         console.print(f"since {analysis.since}: {analysis.class_rose:,} rose, "
                       f"{analysis.class_fell:,} fell, score PSI {analysis.score_psi:.4f}")
@@ -134,17 +135,17 @@ def history_command(
         entries = enterprise_history(open_results(settings(database_url=database_url)), uscc)
     except NotFound as error:
         raise fail(error) from None
-    table = RichTable(title=f"{uscc}: published classifications")
+    table = RichTable(title=verbatim(f"{uscc}: published classifications", "table.title"))
     for column in ("period", "class", "final", "model", "rules fired", "top factors up",
                    "model / rules version"):
         table.add_column(column, overflow="fold")
     for entry in entries:
         row = entry.result
         factors = ", ".join(f"{f.feature} {f.points:+.1f}" for f in row.factors_up)
-        table.add_row(str(row.period), f"{row.class_label} ({row.risk_level})",
+        table.add_row(str(row.period), verbatim(f"{row.class_label} ({row.risk_level})"),
                       f"{row.final_score:.2f}", f"{row.model_score:.2f}",
-                      ", ".join(row.fired_rules) or "–", factors or "–",
-                      f"{row.model_version} / {row.rules_version}")
+                      verbatim(", ".join(row.fired_rules) or "–"), verbatim(factors or "–"),
+                      verbatim(f"{row.model_version} / {row.rules_version}"))
     console.print(table)
 
 
@@ -170,11 +171,11 @@ def warnings_command(
 
 
 def print_warnings(found: list[StoredWarning], title: str) -> None:
-    table = RichTable(title=title)
+    table = RichTable(title=verbatim(title, "table.title"))
     for column in ("uscc", "action", "class", "triggers"):
         table.add_column(column)
     for warning in found:
-        table.add_row(warning.uscc, f"{warning.action} {warning.action_en}",
+        table.add_row(verbatim(warning.uscc), verbatim(f"{warning.action} {warning.action_en}"),
                       f"{warning.previous_level or '–'} → {warning.risk_level}",
-                      ", ".join(warning.triggers))
+                      verbatim(", ".join(warning.triggers)))
     console.print(table)

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table as RichTable
 
-from ecr_cli.common import console, fail
+from ecr_cli.common import console, fail, verbatim
 from models.levels import LEVELS
 from models.policy.common import PolicyFileError
 
@@ -24,14 +24,14 @@ def rules_command(
         rules = load_rules(file) if file else shipped_rules()
     except PolicyFileError as error:
         raise fail(error) from None
-    table = RichTable(title=f"Rules {rules.version_id}: {rules.title}")
+    table = RichTable(title=verbatim(f"Rules {rules.version_id}: {rules.title}", "table.title"))
     table.add_column("id", no_wrap=True)
     for column in ("action", "class", "in effect", "reason", "basis"):
         table.add_column(column, overflow="fold")
     for rule in rules.rules:
         table.add_row(rule.id, rule.action, rule.level,
                       f"{rule.effective_from} … {rule.effective_to or ''}",
-                      f"{rule.reason.zh}\n{rule.reason.en}", rule.basis)
+                      verbatim(f"{rule.reason.zh}\n{rule.reason.en}"), verbatim(rule.basis))
     console.print(table)
     console.print("precedence: caps (lowest wins) → floors (highest wins) → fusion → forces "
                   "(highest wins)")
@@ -57,12 +57,15 @@ def profiles_command(
         book = load_profiles(file) if file else shipped_profiles()
     except PolicyFileError as error:
         raise fail(error) from None
-    table = RichTable(title=f"Jurisdiction profiles (default {book.default})")
+    table = RichTable(title=verbatim(f"Jurisdiction profiles (default {book.default})",
+                                     "table.title"))
     table.add_column("profile", no_wrap=True)
     table.add_column("cut points", no_wrap=True)
     for level in LEVELS:
         table.add_column(f"level {level}", overflow="fold")
     for key, entry in book.profiles.items():
-        table.add_row(f"{key}\n{entry.name.zh}", "/".join(f"{c:g}" for c in entry.cut_points),
-                      *(f"[{s.colour}]{s.label}[/] {s.zh}\n{s.colour_name}" for s in entry.levels))
+        table.add_row(verbatim(f"{key}\n{entry.name.zh}"),
+                      "/".join(f"{c:g}" for c in entry.cut_points),
+                      *(verbatim(s.label, s.colour) + f" {s.zh}\n{s.colour_name}"
+                        for s in entry.levels))
     console.print(table)

@@ -20,6 +20,7 @@ from ecr_cli.common import (
     load_model,
     require_store,
     settings,
+    verbatim,
 )
 from features.catalog import DIMENSION_NAMES, Dimension
 from models.levels import LEVEL_INDEX
@@ -58,8 +59,9 @@ def score_command(
     except (FeatureTableError, TableFileError, ValueError) as error:
         raise fail(error) from None
     shares = ", ".join(f"{c} {n:,}" for c, n in scored.class_counts.items())
-    console.print(f"{scored.rows:,} rows classified with {config.model_uri}, rules "
-                  f"{scored.rules_version}, profile {scored.profile} → {out} ({shares})")
+    console.print(verbatim(f"{scored.rows:,} rows classified with {config.model_uri}, rules "
+                           f"{scored.rules_version}, profile {scored.profile} → {out} "
+                           f"({shares})"))
 
 
 def explain_command(
@@ -92,10 +94,10 @@ def explain_command(
 def print_explanation(explanation: Explanation, top: int) -> None:
     style = explanation.profile.levels[LEVEL_INDEX[explanation.risk_level]]
     console.print(
-        f"[bold]{explanation.uscc}[/] as of {explanation.as_of}: class "
-        f"[{style.colour}]{explanation.class_label} {style.zh} / {style.en}[/], final score "
-        f"{explanation.final_score:.2f} (profile {explanation.profile.key}, rules "
-        f"{explanation.rules_version})")
+        verbatim(explanation.uscc, "bold") + f" as of {explanation.as_of}: class "
+        + verbatim(f"{explanation.class_label} {style.zh} / {style.en}", style.colour)
+        + f", final score {explanation.final_score:.2f} (profile {explanation.profile.key}, "
+          f"rules {explanation.rules_version})")
     table = RichTable(show_header=True, header_style="bold")
     table.add_column("line")
     table.add_column("points", justify="right")
@@ -103,15 +105,15 @@ def print_explanation(explanation: Explanation, top: int) -> None:
                   f"{explanation.base_points:.2f}")
     shown = [line for line in explanation.features[:top] if line.points]
     for line in shown:
-        table.add_row(f"{line.zh} / {line.en}", f"{line.points:+.2f}")
+        table.add_row(verbatim(f"{line.zh} / {line.en}"), f"{line.points:+.2f}")
     rest = explanation.features[len(shown):]
     if rest:
         table.add_row(f"其余 {len(rest)} 项 / {len(rest)} other features",
                       f"{sum(line.points for line in rest):+.2f}")
     table.add_row("[bold]模型分 / model score[/]", f"[bold]{explanation.model_score:.2f}[/]")
     for line in explanation.rules:
-        table.add_row(f"{line.key}: {line.zh} / {line.en} — {line.reason_zh} / "
-                      f"{line.reason_en}", f"{line.points:+.2f}")
+        table.add_row(verbatim(f"{line.key}: {line.zh} / {line.en} — {line.reason_zh} / "
+                               f"{line.reason_en}"), f"{line.points:+.2f}")
     table.add_row("[bold]最终分 / final score[/]", f"[bold]{explanation.final_score:.2f}[/]")
     console.print(table)
     dimensions = ", ".join(f"{DIMENSION_NAMES[Dimension(d)][0]} {p:+.1f}"

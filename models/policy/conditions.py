@@ -9,7 +9,8 @@ A condition is a comparison on one catalog feature, or ``all`` / ``any`` / ``not
 
 A comparison with a missing value is false (as in SQL), whatever the operator; ``missing`` and
 ``present`` test for missing values explicitly. Features must be in the catalog, and the value
-must suit the feature: text for categories, numbers for everything else.
+must suit the feature: text for categories, numbers for everything else. Conditions nest at
+most `MAX_CONDITION_DEPTH` deep, checked before validation descends into them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
 
 from features.catalog import BY_NAME
 
@@ -28,6 +37,10 @@ BoolArray = npt.NDArray[np.bool_]
 Scalar = float | int | str
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")
 OPERATORS = (*COMPARISONS, "in", "not_in", "missing", "present")
+MAX_CONDITION_DEPTH = 16
+"""How deeply all / any / not may nest; a comparison alone is depth 1."""
+_NESTING = ("all", "any", "not", "all_of", "any_of", "negated")
+"""The keys (YAML) and field names (models) that hold inner conditions."""
 
 
 class Comparison(BaseModel):
@@ -144,12 +157,40 @@ def _condition_kind(raw: Any) -> str | None:
     return None
 
 
+def _inner(node: Any) -> list[Any]:
+    """The conditions directly inside ``node``, a YAML mapping or a condition model."""
+    fields = node.__dict__ if isinstance(node, BaseModel) else node
+    if not isinstance(fields, dict):
+        return []
+    found: list[Any] = []
+    for key in _NESTING:
+        value = fields.get(key)
+        if isinstance(value, list | tuple):
+            found.extend(value)
+        elif value is not None:
+            found.append(value)
+    return found
+
+
+def _within_depth(raw: Any) -> Any:
+    """``raw`` as it is, or a ValueError when it nests deeper than `MAX_CONDITION_DEPTH`;
+    level by level, without recursion."""
+    level = [raw]
+    for _ in range(MAX_CONDITION_DEPTH):
+        level = [inner for node in level for inner in _inner(node)]
+    if level:
+        raise ValueError(f"conditions nest at most {MAX_CONDITION_DEPTH} levels deep "
+                         "(all, any, not)")
+    return raw
+
+
 Condition = Annotated[
     Annotated[Comparison, Tag("Comparison")] | Annotated[AllOf, Tag("AllOf")]
     | Annotated[AnyOf, Tag("AnyOf")] | Annotated[Not, Tag("Not")],
     Discriminator(_condition_kind, custom_error_type="condition",
                   custom_error_message="expected a mapping with one of the keys feature, all, "
                                        "any or not"),
+    BeforeValidator(_within_depth),
 ]
 for _model in (AllOf, AnyOf, Not):
     _model.model_rebuild()

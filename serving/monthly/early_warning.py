@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from features.store import Store
+from features.store import Store, sql_literal
 from models.levels import LEVEL_INDEX
 from serving.results.rows import StoredWarning
 
@@ -63,7 +63,7 @@ def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, l
                        FILTER (WHERE trigger IS NOT NULL) AS triggers FROM (
           SELECT uscc, CASE WHEN revoked_on IS NULL OR revoked_on > DATE '{until}'
                             THEN {RECORD_TRIGGERS} END AS trigger
-          FROM read_parquet('{path}')
+          FROM read_parquet({sql_literal(path)})
           WHERE collected_on > DATE '{since}' AND collected_on <= DATE '{until}')
         GROUP BY uscc""").fetchall()
     return {uscc: list(triggers or []) for uscc, triggers in rows}

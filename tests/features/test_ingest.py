@@ -7,10 +7,12 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from typer.testing import CliRunner
 
+from ecr_cli.main import app
 from features.ingest import ingest
 from features.readers import InputError
-from features.store import Store
+from features.store import Store, StoreError
 from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS, write_csv
 
 
@@ -190,3 +192,130 @@ def test_every_dirty_synthetic_row_is_rejected(tmp_path: Path) -> None:
     assert {"uscc", "a key not seen earlier in this ingest"} & set(
         rejects.get_column("field").to_list() + rejects.get_column("expected").to_list()
     )
+
+
+def test_a_stored_record_id_under_another_identity_is_rejected_not_moved(
+    tmp_path: Path, store: Store
+) -> None:
+    ingest([write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])], store,
+           today=TODAY)
+    stored = store.table_path("records").read_bytes()
+    other = write_csv(tmp_path / "records-other.csv", [
+        _record("R1", uscc=USCC_B),  # the same id now names another enterprise's record
+        _record("R2", record_type="spot_check", outcome="problem_found", removed_on="",
+                occurred_on="2024-07-02"),
+    ])
+    report = ingest([other], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    counts = report.tables["records"]
+    assert (counts.rejected, counts.inserted, counts.updated, counts.unchanged) == (2, 0, 0, 0)
+    assert not report.published and store.table_path("records").read_bytes() == stored
+    rejects = pl.read_csv(tmp_path / "rej.csv", infer_schema=False).to_dicts()
+    assert {(x["row"], x["field"], x["found"]) for x in rejects} == {
+        ("1", "uscc", USCC_B), ("2", "record_type", "spot_check"),
+        ("2", "occurred_on", "2024-07-02"),
+    }
+    moved = next(x for x in rejects if x["field"] == "uscc")
+    assert USCC_A in moved["expected"] and "record_id R1" in moved["expected"]
+
+
+def test_the_same_file_named_twice_is_ingested_once(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    path = write_csv(folder / "records.csv", [_record("R1"), _record("R2")])
+    for inputs in ([path, path], [folder, path], [folder, tmp_path / "export" / ".." / "export"]):
+        report = ingest(inputs, Store(tmp_path / f"store-{len(list(tmp_path.iterdir()))}"),
+                        today=TODAY)
+        assert [f.path for f in report.files] == [path]
+        counts = report.tables["records"]
+        assert (counts.rows, counts.inserted, counts.rejected) == (2, 2, 0)
+
+
+def test_rejects_may_not_overwrite_an_input(tmp_path: Path, store: Store) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    path = write_csv(folder / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    before = path.read_bytes()
+    with pytest.raises(InputError, match="is an input of this ingest") as error:
+        ingest([folder], store, rejects_path=folder / "." / "records.csv", today=TODAY)
+    assert "\n" not in str(error.value)
+    assert path.read_bytes() == before and store.version is None
+
+
+def test_rejects_may_not_overwrite_the_store(tmp_path: Path, store: Store) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    ingest([path], store, today=TODAY)
+    pointer = (store.root / "CURRENT").read_bytes()
+    for target in (store.root / "CURRENT", store.root / "v000001" / "records.parquet"):
+        with pytest.raises(InputError, match="is inside the store"):
+            ingest([path], store, rejects_path=target, today=TODAY)
+    assert (store.root / "CURRENT").read_bytes() == pointer and store.version == "v000001"
+    report = ingest([path], store, rejects_path=store.root / "rejects" / "mine.csv", today=TODAY)
+    assert report.rejects_path == store.root / "rejects" / "mine.csv"
+
+
+def test_unwritable_rejects_fail_before_anything_is_published(
+    tmp_path: Path, store: Store
+) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "plain-file").write_text("x")
+    for target in (tmp_path / "folder", tmp_path / "plain-file" / "rejects.csv"):
+        with pytest.raises(StoreError, match=str(target)) as error:
+            ingest([path], store, rejects_path=target, today=TODAY)
+        assert "\n" not in str(error.value)
+        assert store.version is None and not list(store.root.glob("v*"))
+
+
+def test_formula_cells_are_neutralised_in_the_rejects_file(tmp_path: Path, store: Store) -> None:
+    cells = ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3", "@SUM(A1)", "\tx", "\rx"]
+    path = write_csv(tmp_path / "records.csv",
+                     [_record(f"R{i}", record_type=cell) for i, cell in enumerate(cells)])
+    ingest([path], store, rejects_path=tmp_path / "rej.csv", today=TODAY)
+    found = pl.read_csv(tmp_path / "rej.csv", infer_schema=False).sort("row").get_column("found")
+    assert found.to_list() == ["'" + cell for cell in cells]
+
+
+INJECTED = "x'; COPY (SELECT 42 AS pwned) TO 'pwned.csv'; SELECT '"
+
+
+@pytest.mark.parametrize("name", ["o'brien", INJECTED])
+def test_a_quote_in_the_store_path_is_data_not_sql(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    store = Store(tmp_path / name)
+    for n, ids in enumerate((["R1"], ["R1", "R2"])):  # the second merges with a stored table
+        report = ingest([write_csv(tmp_path / f"records-{n}.csv", [_record(i) for i in ids])],
+                        store, today=TODAY)
+        assert report.published and report.tables["records"].stored == len(ids)
+    with store.connect() as connection:
+        assert connection.execute("SELECT count(*) FROM records").fetchone() == (2,)
+    assert not list(tmp_path.rglob("pwned*"))
+
+
+def test_cli_prints_markup_like_paths_and_columns_verbatim(tmp_path: Path) -> None:
+    folder = tmp_path / "x[" / "]"
+    folder.mkdir(parents=True)
+    path = write_csv(folder / "records.csv", [{**_record("R1"), "[/]": "1", "[bold]b": "2"}])
+    result = CliRunner().invoke(app, ["ingest", str(path), "--store", str(tmp_path / "s[/]")],
+                                terminal_width=400)
+    assert result.exit_code == 0, result.output
+    assert "[/], [bold]b" in result.output and "store published at version v000001" in (
+        result.output)
+
+
+def test_cli_environment_faults_are_one_line_errors(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2", collected_on="x")])
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "folder").mkdir()
+    cases = {
+        "store names a file": ["--store", str(tmp_path / "a-file")],
+        "rejects name a folder": ["--store", str(tmp_path / "s"),
+                                  "--rejects", str(tmp_path / "folder")],
+        "rejects name an input": ["--store", str(tmp_path / "s"), "--rejects", str(path)],
+    }
+    for case, options in cases.items():
+        result = CliRunner().invoke(app, ["ingest", str(path), *options])
+        assert result.exit_code == 2, (case, result.output)
+        assert result.output.startswith("error: ") and result.output.count("\n") == 1, case
+        assert not (tmp_path / "s" / "CURRENT").exists(), case

@@ -40,7 +40,7 @@ CASES = [
      "a division of section C (13-43)", "C70"),
     ("enterprises", {"enterprise_type": "llc"}, "enterprise_type", "one of limited_liability",
      "llc"),
-    ("enterprises", {"registered_capital": "-5"}, "registered_capital", "a number ≥ 0", "-5"),
+    ("enterprises", {"registered_capital": "-5"}, "registered_capital", "a number from 0", "-5"),
     ("enterprises", {"registered_capital": "lots"}, "registered_capital", "a number", "lots"),
     ("enterprises", {"established_on": "2023-02-30"}, "established_on", "a date YYYY-MM-DD",
      "2023-02-30"),
@@ -62,8 +62,13 @@ CASES = [
      "2024-06-30 (occurred_on=2024-07-01)"),
     ("records", {"severity": "7"}, "severity", "one of 1/2/3", "7"),
     ("records", {"severity": "2.5"}, "severity", "a whole number", "2.5"),
-    ("records", {"amount": "-1"}, "amount", "a number ≥ 0", "-1"),
+    ("records", {"amount": "-1"}, "amount", "a number from 0", "-1"),
     ("records", {"amount": "inf"}, "amount", "a number", "inf"),
+    ("records", {"amount": "1e308"}, "amount", "a number from 0 to 10,000,000,000,000", "1e308"),
+    ("enterprises", {"registered_capital": "2e9"}, "registered_capital",
+     "a number from 0 to 1,000,000,000", "2e9"),
+    ("records", {"occurred_on": "2024-7-1"}, "occurred_on", "a date YYYY-MM-DD", "2024-7-1"),
+    ("records", {"severity": "1.5"}, "severity", "a whole number", "1.5"),
     ("records", {"outcome": "kept"}, "outcome", "the outcome list of its record_type",
      "kept (record_type=abnormal_operation)"),
     ("records", {"record_type": "spot_check", "removed_on": ""}, "outcome",
@@ -138,3 +143,25 @@ def test_good_rows_survive_beside_bad_ones() -> None:
     checked = validate("records", frame, today=TODAY)
     assert checked.accepted.get_column("record_id").to_list() == ["R1"]
     assert checked.rejects.get_column("row").unique().to_list() == [1]
+
+
+@pytest.mark.parametrize("severity", ["1.0", " 3.0 ", "2"])
+def test_whole_numbers_written_as_decimals_are_accepted(severity: str) -> None:
+    checked = _check("records", record_type="administrative_penalty", removed_on="",
+                     severity=severity)
+    assert checked.rejects.height == 0
+    assert checked.accepted.get_column("severity").to_list() == [int(float(severity))]
+
+
+def test_pandas_float_integer_columns_are_accepted() -> None:
+    rows = [{**VALID_ROWS["records"], "record_id": f"R{i}", "record_type": "administrative_penalty",
+             "removed_on": ""} for i in range(3)]
+    frame = pl.DataFrame(rows).with_columns(severity=pl.Series([1.0, None, 2.5]))
+    checked = validate("records", frame, today=TODAY)
+    assert checked.accepted.get_column("severity").to_list() == [1, None]
+    assert checked.rejects.select("row", "field", "found").rows() == [(2, "severity", "2.5")]
+
+
+def test_amounts_up_to_the_plausible_maximum_are_accepted() -> None:
+    checked = _check("records", amount="1e13")
+    assert checked.accepted.get_column("amount").to_list() == [1e13]

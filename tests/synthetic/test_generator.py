@@ -269,3 +269,13 @@ def test_tiny_run_works(tmp_path: Path) -> None:
     summary = generate(tmp_path, enterprises=5, months=2, seed=0)
     assert summary.rows["enterprises"] == 5
     assert pl.read_parquet(tmp_path / HIDDEN_FILE)["hidden_risk"].is_finite().all()
+
+
+def test_record_ids_are_unique_per_province(small: tuple[Path, SynthSummary],
+                                            tmp_path: Path) -> None:
+    ids = {seed: set(_read(tmp_path / str(seed), "records")["record_id"])
+           for seed in (1, 2) if generate(tmp_path / str(seed), enterprises=60, months=6,
+                                          seed=seed)}
+    first = set(_read(small[0], "records")["record_id"])
+    assert ids[1] and ids[2] and first
+    assert not ids[1] & ids[2] and not ids[1] & first and not ids[2] & first
