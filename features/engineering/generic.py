@@ -21,7 +21,7 @@ import ibis.expr.types as ir
 
 from features.catalog import EVENTS, HALF_LIFE_DAYS, WINDOWS, event_column
 from features.engineering.pit import AsOf, visible_records
-from features.label import DEFAULT_OUTCOMES
+from features.outcomes import DEFAULT_OUTCOMES
 
 
 def _matches(r: ir.Table, record_type: str, outcome: str | None) -> ir.BooleanColumn:
