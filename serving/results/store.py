@@ -70,7 +70,8 @@ class PeriodBusy(ValueError):
 def masked_url(url: str) -> str:
     """``url`` with any password replaced by ``***``, fit to show in a message."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
+        parsed = sa.engine.make_url(url)
+        return url if parsed.password is None else parsed.render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
         return url if "@" not in url else url.split("://", 1)[0] + "://***@" + url.rsplit(
             "@", 1)[1]
