@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import mlflow
@@ -26,7 +30,7 @@ from features.training_set import data_end, data_start
 from models.policy.profiles import profile
 from models.registry import LoadedModel, ModelRegistry
 from serving.monthly.tracking import PeriodTracker
-from serving.results.store import ResultsStore
+from serving.results.store import PeriodBusy, ResultsStore
 from serving.use_cases import (
     InvalidRequest,
     classify_period,
@@ -87,6 +91,28 @@ def test_a_second_classify_of_a_period_is_refused_while_the_first_writes(
     assert results.published_run(DECEMBER).run_id == forced.run.run_id
     assert results.published_results(DECEMBER).drop_columns(["run_id"]).equals(before)
     assert results.run(first.run.run_id).status == "superseded"
+    assert writing_runs(url) == 0
+
+
+def test_two_classify_processes_of_one_period_one_is_refused_the_other_completes(
+        synthetic_store: Store, trained: Trained, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/results.db"
+    results = ResultsStore(url).migrate()
+    command = [sys.executable, "-c", "from ecr_cli.main import app; app()", "classify",
+               "--as-of", str(DECEMBER), "--batch-rows", "20",
+               *cli_options(synthetic_store, trained, url)]
+    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 180
+    while first.poll() is None and writing_runs(url) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert first.poll() is None, f"the first run ended early: {first.stderr.read()!r}"
+    with pytest.raises(PeriodBusy, match=f"{DECEMBER} is being written by run .* \\(pid "
+                                         f"{first.pid} on "):
+        classify_period(synthetic_store, results, loaded(trained), DECEMBER, profile())
+    assert first.wait(timeout=300) == 0, first.stderr.read()
+    run = results.published_run(DECEMBER)
+    assert run is not None and run.rows == compute_features(synthetic_store, DECEMBER).num_rows
+    assert results.published_results(DECEMBER).num_rows == run.rows
     assert writing_runs(url) == 0
 
 
@@ -239,3 +265,29 @@ def test_score_refuses_to_write_over_its_input(trained: Trained, tmp_path: Path,
     assert table.read_bytes() == before
     scored = score_file(loaded(trained), table, tmp_path / "scored.parquet", profile())
     assert scored.rows == 10 and pc.max(scored.table["final_score"]).as_py() >= 0
+
+
+@pytest.mark.parametrize("fault", ["read-only", "locked"])
+def test_an_unwritable_results_database_is_one_line_and_exit_2(
+        synthetic_store: Store, trained: Trained, tmp_path: Path, fault: str) -> None:
+    path = tmp_path / "results.db"
+    ResultsStore(f"sqlite:///{path}").migrate().engine.dispose()
+    url = f"sqlite:///file:{path}?mode=ro&uri=true" if fault == "read-only" else \
+        f"sqlite:///{path}"
+    holder = sqlite3.connect(path)
+    if fault == "locked":
+        holder.execute("BEGIN EXCLUSIVE")
+    try:
+        commands = [["classify", "--as-of", str(DECEMBER)],
+                    ["rescore", "--since", str(NOVEMBER), "--as-of", str(DECEMBER)]]
+        for command in commands[: 2 if fault == "read-only" else 1]:
+            result = CliRunner().invoke(app, [*command,
+                                              *cli_options(synthetic_store, trained, url)])
+            assert result.exit_code == 2, result.output
+            expected = "attempt to write a readonly database" if fault == "read-only" else \
+                "database is locked"
+            assert result.stderr == f"error: results store {url}: {expected}\n"
+    finally:
+        holder.rollback()
+        holder.close()
+    assert writing_runs(f"sqlite:///{path}") == 0
