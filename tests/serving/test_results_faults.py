@@ -10,6 +10,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from ecr_cli.main import app
@@ -80,3 +81,14 @@ def test_a_new_sqlite_results_database_is_owner_only(tmp_path: Path) -> None:
     assert {p.name for p in folder.iterdir()} >= {"results.db", "results.db-wal"}
     for made in (folder, folder.parent):
         assert stat.S_IMODE(made.stat().st_mode) == 0o700, made
+
+
+def test_the_tracking_url_is_shown_masked(postgres_url: str, tmp_path: Path) -> None:
+    tracking = make_url(postgres_url).set(password="s3cret").render_as_string(
+        hide_password=False)  # the test server's trust authentication ignores the password
+    result = CliRunner().invoke(app, ["train", "--table", str(tmp_path / "missing.parquet"),
+                                      "--tracking-uri", tracking], terminal_width=400)
+    shown = "".join(result.output.split())
+    masked = make_url(tracking).render_as_string(hide_password=True).split("?")[0]
+    assert "***" in masked and f"tracking{masked}" in shown, result.output
+    assert "s3cret" not in result.output
