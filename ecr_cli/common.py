@@ -82,16 +82,20 @@ def require_store(config: Settings) -> Store:
 
 
 def open_results(config: Settings) -> ResultsStore:
-    """The migrated results store, or a one-line error naming the URL that cannot be used."""
+    """The migrated results store, or a one-line error naming the (masked) URL that cannot
+    be used."""
     import sqlalchemy as sa
 
-    from serving.results.store import ResultsStore
+    from serving.results.store import ResultsStore, ResultsStoreError, masked_url
 
     try:
         return ResultsStore(config.database_url).migrate()
+    except ResultsStoreError as error:
+        raise fail(error) from None
     except (sa.exc.SQLAlchemyError, ValueError) as error:
         detail = str(error).splitlines()[0]
-        raise fail(f"results store {config.database_url}: cannot open it: {detail}") from None
+        raise fail(f"results store {masked_url(config.database_url)}: cannot open it: "
+                   f"{detail}") from None
 
 
 def open_registry(config: Settings) -> ModelRegistry:

@@ -86,7 +86,7 @@ def explain_command(
     chosen = jurisdiction(config)
     try:
         explanation = explain_enterprise(opened, loaded, uscc, as_of.date(), chosen)
-    except NotFound as error:
+    except (NotFound, ValueError) as error:
         raise fail(error) from None
     print_explanation(explanation, len(explanation.features) if all_features else top)
 

@@ -80,6 +80,7 @@ def train_command(
 
     The last line printed is the MLflow run id and the model URI.
     """
+    from serving.results.store import masked_url
     from training.class_policy import ClassPolicy
     from training.pipeline import TrainConfig, train
     from training.tracking import configure
@@ -104,7 +105,7 @@ def train_command(
         use_rules=not no_rules,
     )
     configure(config.tracking_uri, experiment)
-    console.print(f"training on {table} (tracking {config.tracking_uri}, experiment "
+    console.print(f"training on {table} (tracking {masked_url(config.tracking_uri)}, experiment "
                   f"{experiment})")
     try:
         result = train(train_config, report=console.print)
@@ -163,6 +164,7 @@ def runs_command(
     experiment: ExperimentOption = EXPERIMENT,
 ) -> None:
     """Compare recent model runs: test metrics of boosters and baselines side by side."""
+    from serving.results.store import masked_url
     from training.tracking import configure, recent_runs
 
     tracking_uri = settings(tracking_uri=tracking_uri).tracking_uri
@@ -173,7 +175,8 @@ def runs_command(
         return
     runs["run"] = runs["run"].str[:8]
     runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard")
-    table = RichTable(title=f"Recent model runs, newest first ({tracking_uri})", box=None,
+    table = RichTable(title=f"Recent model runs, newest first ({masked_url(tracking_uri)})",
+                      box=None,
                       pad_edge=False, title_justify="left")
     for column in runs.columns:
         table.add_column(column, justify="right" if runs[column].dtype.kind == "f" else "left")

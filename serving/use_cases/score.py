@@ -60,7 +60,10 @@ def score_file(
     rules: RuleSet | None = None, as_of: dt.date | None = None,
 ) -> ScoredTable:
     """`score_table` from a CSV or Parquet file to another (format by ``out``'s extension;
-    in CSV the fired rules are joined by ``;``)."""
+    in CSV the fired rules are joined by ``;``). ``out`` may not be ``table`` itself."""
+    if out.resolve() == table.resolve():
+        raise InvalidRequest(f"--out {out} is the input table {table}: writing it would "
+                             "replace the input; choose another output file")
     scored = score_table(model, read_table_file(table), profile, keep, rules, as_of,
                          source=str(table))
     output = scored.table
