@@ -113,8 +113,14 @@ class FeatureSpec:
                     f"{source}: column {name!r}: expected numbers, found {column.type} "
                     f"(e.g. {found!r})"
                 ) from None
-        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.float64)
+        values = np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False),
+                            dtype=np.float64)
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            raise FeatureTableError(
+                f"{source}: row {infinite[0] + 1}, column {name!r}: expected a finite number, "
+                f"found {values[infinite[0]]} ({infinite.size} infinite values)")
+        return values
 
     def to_dict(self) -> dict[str, object]:
         return {"names": list(self.names),

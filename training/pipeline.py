@@ -45,7 +45,13 @@ from training.global_explanation import log_global_explanation
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
-from training.table import FeatureTable, feature_columns, label_vector, read_table
+from training.table import (
+    FeatureTable,
+    feature_columns,
+    label_vector,
+    read_table,
+    require_varying,
+)
 from training.tuning import tune
 
 MODEL_PACKAGES = ("enterprise-credit-risk", "lightgbm", "mlflow", "numpy", "pandas", "pyarrow",
@@ -147,6 +153,7 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
     names, ignored = feature_columns(data, reserved, config.exclude)
     if ignored:
         report(f"note: not used as features: {', '.join(ignored)}")
+    require_varying(data, names)
     spec = FeatureSpec.from_catalog(data.table, names)
     rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
     split = make_split(data, y, config)
@@ -198,19 +205,25 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
             log_rules_effect(model, data.table.take(split.test),
                              score_map.score(evaluation.test_probability), y[split.test])
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
-        info = _log_model(model, example.slice(0, 5), config.register)
-        version = str(info.registered_model_version) if info.registered_model_version else None
-        if version:
-            mlflow.set_tag("ecr.registered_version", version)
-        model_uri = (f"models:/{REGISTERED_MODEL}/{version}" if version else info.model_uri)
+        info = _log_model(model, example.slice(0, 5))
         report(f"LightGBM: test ROC AUC {evaluation.metrics.get('test_roc_auc', float('nan')):.4f}"
                f", ECE {evaluation.metrics['test_ece']:.4f}, calibration {calibrator.method}")
 
-    result = TrainResult(run.info.run_id, model_uri, version, evaluation.metrics,
+    result = TrainResult(run.info.run_id, info.model_uri, None, evaluation.metrics,
                          evaluation.test_classes, model=model, split=split)
-    if config.baseline:
-        result.baseline_run_id, result.baseline_metrics = _baseline_run(
-            data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
+    try:
+        if config.baseline:
+            result.baseline_run_id, result.baseline_metrics = _baseline_run(
+                data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
+    except BaseException:
+        mlflow.MlflowClient().set_terminated(run.info.run_id, "FAILED")
+        raise
+    if config.register:  # last: a run that failed anywhere above registers nothing
+        registered = mlflow.register_model(info.model_uri, REGISTERED_MODEL)
+        result.version = str(registered.version)
+        result.model_uri = f"models:/{REGISTERED_MODEL}/{result.version}"
+        mlflow.MlflowClient().set_tag(run.info.run_id, "ecr.registered_version",
+                                      result.version)
     return result
 
 
@@ -293,8 +306,8 @@ def _log_run_artifacts(
     log_global_explanation(model, x[split.test])
 
 
-def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
-    """Log the pyfunc (booster, calibrator, score map, catalog inside) and register it."""
+def _log_model(model: RiskModel, example: pa.Table) -> Any:
+    """Log the pyfunc (booster, calibrator, score map, catalog inside), unregistered."""
     example_frame = example.to_pandas()
     with warnings.catch_warnings():
         # MLflow hints that integer columns cannot hold missing values; the signature records
@@ -312,6 +325,5 @@ def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
             artifacts={ARTIFACT_KEY: str(directory)}, signature=signature,
             input_example=example_frame,
             pip_requirements=[f"{p}=={package_version(p)}" for p in MODEL_PACKAGES],
-            registered_model_name=REGISTERED_MODEL if register else None,
         )
 

@@ -88,3 +88,12 @@ def feature_columns(
         raise TableError(f"{data.path}: no feature columns left after the label, time, id and "
                          "excluded columns")
     return names, ignored
+
+
+def require_varying(data: FeatureTable, names: Sequence[str]) -> None:
+    """Refuse a table none of whose feature columns varies: no model can be learnt from it."""
+    if any(pc.count_distinct(data.table[n].drop_null()).as_py() > 1 for n in names):
+        return
+    raise TableError(f"{data.path}: expected at least one feature column with two or more "
+                     f"distinct values, found every one constant or empty: "
+                     f"{', '.join(repr(n) for n in names[:20])}")
