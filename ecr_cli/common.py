@@ -80,10 +80,19 @@ def open_results(config: Settings) -> ResultsStore:
         raise fail(f"results store {config.database_url}: cannot open it: {detail}") from None
 
 
-def open_registry(config: Settings) -> ModelRegistry:
+def open_registry(config: Settings, check: bool = True) -> ModelRegistry:
+    """The MLflow store the settings name, never creating one (only `ecr train` does): a
+    SQLite file that does not exist is a one-line error, now or (``check=False``) when the
+    store is first needed."""
     from models.registry import ModelRegistry
 
-    return ModelRegistry(config.tracking_uri)
+    registry = ModelRegistry(config.tracking_uri)
+    if check:
+        try:
+            registry.require_store()
+        except ValueError as error:
+            raise fail(error) from None
+    return registry
 
 
 def load_model(config: Settings) -> LoadedModel:
@@ -91,7 +100,7 @@ def load_model(config: Settings) -> LoadedModel:
     import mlflow
 
     try:
-        return open_registry(config).load(config.model_uri)
+        return open_registry(config, check=False).load(config.model_uri)
     except mlflow.exceptions.MlflowException as error:
         raise fail(f"cannot load model {config.model_uri}: {error.message}") from None
     except ValueError as error:

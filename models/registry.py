@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -29,7 +30,11 @@ EXPERIMENT = "enterprise-credit-risk"
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
 
 __all__ = ["CHAMPION", "CHAMPION_URI", "EXPERIMENT", "REGISTERED_MODEL", "LoadedModel",
-           "ModelRegistry", "sqlite_path"]
+           "ModelRegistry", "TrackingStoreError", "sqlite_path"]
+
+
+class TrackingStoreError(ValueError):
+    """A tracking store that does not exist where one is only read; the message names it."""
 
 
 def sqlite_path(tracking_uri: str) -> Path | None:
@@ -57,14 +62,33 @@ class LoadedModel:
 
 
 class ModelRegistry:
-    """One MLflow tracking store and registry, reached through its own client."""
+    """One MLflow tracking store and registry, reached through its own client.
 
-    def __init__(self, tracking_uri: str) -> None:
+    Only training creates a store (``create=True``); otherwise a SQLite URI whose file does
+    not exist is refused the first time the store is needed (a typo never becomes a new,
+    empty store). A model given as a directory needs no store.
+    """
+
+    def __init__(self, tracking_uri: str, create: bool = False) -> None:
         self.tracking_uri = tracking_uri
+        self.create = create
         database = sqlite_path(tracking_uri)
-        if database is not None:
+        if create and database is not None:
             database.parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+
+    def require_store(self) -> None:
+        """Raise `TrackingStoreError` for a SQLite store file that does not exist (unless
+        this registry may create it)."""
+        database = sqlite_path(self.tracking_uri)
+        if database is not None and not self.create and not database.is_file():
+            raise TrackingStoreError(
+                f"tracking store {self.tracking_uri}: no such database file {database}; "
+                "check --tracking-uri (only `ecr train` creates a store)")
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        self.require_store()
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 
     def experiment_id(self, name: str) -> str:
         """The experiment's id, creating it (artifacts beside a SQLite store) if needed."""

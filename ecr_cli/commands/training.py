@@ -147,13 +147,15 @@ def promote_command(
     """Point the alias (default ``champion``) at a registered model version."""
     import mlflow
 
-    from training.tracking import configure, promote
+    from training.tracking import connect, promote
 
-    configure(settings(tracking_uri=tracking_uri).tracking_uri)
     try:
+        connect(settings(tracking_uri=tracking_uri).tracking_uri)
         previous = promote(version, alias)
     except mlflow.exceptions.MlflowException as error:
         raise fail(f"cannot promote version {version!r}: {error.message}") from None
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     console.print(f"{alias}: version {previous or '(none)'} → {version}")
 
 
@@ -163,10 +165,13 @@ def runs_command(
     experiment: ExperimentOption = EXPERIMENT,
 ) -> None:
     """Compare recent model runs: test metrics of boosters and baselines side by side."""
-    from training.tracking import configure, recent_runs
+    from training.tracking import connect, recent_runs
 
     tracking_uri = settings(tracking_uri=tracking_uri).tracking_uri
-    configure(tracking_uri, experiment)
+    try:
+        connect(tracking_uri)
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     runs = recent_runs(experiment, limit)
     if runs.empty:
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
