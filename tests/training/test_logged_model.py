@@ -1,0 +1,111 @@
+"""The logged model as files on disk: a sha256 manifest guards the scoring chain, the code file
+stored beside it is never executed, and MLflow's files are owner-only."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pytest
+from typer.testing import CliRunner
+
+from ecr_cli.main import app
+from models.registry import ModelRegistry
+from models.risk_model import BOOSTER_FILE, MANIFEST_FILE, ModelIntegrityError
+from training.pipeline import TrainConfig, train
+from training.tracking import configure
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path | str | int]]:
+    """A small model trained and logged (unregistered) into its own SQLite store."""
+    folder = tmp_path_factory.mktemp("logged")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=300)
+    y = (rng.random(300) < 1 / (1 + np.exp(-2 * x))).astype(int)
+    table = folder / "table.csv"
+    pcsv.write_csv(pa.table({"x": x, "y": y}), table)
+    store = folder / "tracking"
+    umask = os.umask(0o022)
+    os.umask(umask)
+    uri = f"sqlite:///{store}/mlflow.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", uri)
+        configure(uri)
+        result = train(TrainConfig(table=table, label="y", baseline=False, register=False),
+                       report=lambda _: None)
+        model = Path(mlflow.artifacts.download_artifacts(artifact_uri=result.model_uri))
+        yield {"store": store, "uri": uri, "model": model, "table": table, "umask": umask}
+
+
+def copy_of(logged: dict[str, Path | str | int], tmp_path: Path) -> Path:
+    return Path(shutil.copytree(logged["model"], tmp_path / "model"))
+
+
+def chain(directory: Path) -> Path:
+    return directory / "artifacts" / "risk_model"
+
+
+def score(logged: dict[str, Path | str | int], model: Path, out: Path) -> object:
+    return runner.invoke(app, ["score", "--table", str(logged["table"]), "--out", str(out),
+                               "--model", str(model), "--tracking-uri", str(logged["uri"])])
+
+
+def test_a_tampered_booster_is_refused(logged: dict[str, Path | str | int], tmp_path: Path) -> None:
+    model = copy_of(logged, tmp_path)
+    booster = chain(model) / BOOSTER_FILE
+    text = booster.read_text()
+    start = text.index("leaf_value=") + len("leaf_value=")
+    booster.write_text(text[:start] + "9" + text[start:])
+    with pytest.raises(ModelIntegrityError, match=BOOSTER_FILE):
+        ModelRegistry(str(logged["uri"])).load(str(model))
+    out = tmp_path / "scored.csv"
+    result = score(logged, model, out)
+    assert result.exit_code == 2  # type: ignore[attr-defined]
+    assert BOOSTER_FILE in result.stderr and "changed" in result.stderr  # type: ignore[attr-defined]
+    assert not out.exists()
+
+
+def test_a_model_without_its_manifest_is_refused(logged: dict[str, Path | str | int],
+                                                  tmp_path: Path) -> None:
+    model = copy_of(logged, tmp_path)
+    (chain(model) / MANIFEST_FILE).unlink()
+    with pytest.raises(ModelIntegrityError, match=MANIFEST_FILE):
+        ModelRegistry(str(logged["uri"])).load(str(model))
+
+
+def test_the_stored_code_file_is_never_executed(logged: dict[str, Path | str | int],
+                                                 tmp_path: Path) -> None:
+    model = copy_of(logged, tmp_path)
+    marker = tmp_path / "executed"
+    with (model / "mlflow_entry.py").open("a") as entry:
+        entry.write(f"\nopen({str(marker)!r}, 'w').write('ran')\n")
+    out = tmp_path / "scored.csv"
+    result = score(logged, model, out)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert out.exists() and not marker.exists()
+
+
+def test_mlflow_files_are_owner_only(logged: dict[str, Path | str | int]) -> None:
+    store = Path(logged["store"])
+    found = [store, *store.rglob("*")]
+    assert any(p.name == "input_example.json" for p in found)
+    loose = {str(p.relative_to(store.parent)): oct(stat.S_IMODE(p.stat().st_mode))
+             for p in found
+             if stat.S_IMODE(p.stat().st_mode) != (0o700 if p.is_dir() else 0o600)}
+    assert loose == {}
+
+
+def test_training_restores_the_umask(logged: dict[str, Path | str | int]) -> None:
+    current = os.umask(0o022)
+    os.umask(current)
+    assert current == logged["umask"]
