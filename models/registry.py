@@ -11,6 +11,8 @@ every use case.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -30,7 +32,19 @@ EXPERIMENT = "enterprise-credit-risk"
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
 
 __all__ = ["CHAMPION", "CHAMPION_URI", "EXPERIMENT", "REGISTERED_MODEL", "LoadedModel",
-           "ModelRegistry", "TrackingStoreError", "sqlite_path"]
+           "ModelRegistry", "TrackingStoreError", "owner_only", "sqlite_path"]
+
+
+@contextmanager
+def owner_only() -> Iterator[None]:
+    """Create files 0600 and folders 0700 inside the block (process umask 077, restored on
+    exit): MLflow's store and artifacts hold real feature rows (``input_example.json``).
+    The umask is process-wide, so this wraps whole commands, never a server's requests."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 class TrackingStoreError(ValueError):
@@ -74,7 +88,8 @@ class ModelRegistry:
         self.create = create
         database = sqlite_path(tracking_uri)
         if create and database is not None:
-            database.parent.mkdir(parents=True, exist_ok=True)
+            with owner_only():
+                database.parent.mkdir(parents=True, exist_ok=True)
 
     def require_store(self) -> None:
         """Raise `TrackingStoreError` for a SQLite store file that does not exist (unless
@@ -91,14 +106,19 @@ class ModelRegistry:
         return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 
     def experiment_id(self, name: str) -> str:
-        """The experiment's id, creating it (artifacts beside a SQLite store) if needed."""
-        found = self.client.get_experiment_by_name(name)
-        if found is not None:
-            return found.experiment_id
-        database = sqlite_path(self.tracking_uri)
-        location = ((database.parent / "artifacts").resolve().as_uri()
-                    if database is not None else None)
-        return self.client.create_experiment(name, artifact_location=location)
+        """The experiment's id, creating it (artifacts beside a SQLite store) if needed; a
+        store or artifact folder created here is owner-only."""
+        with owner_only():
+            found = self.client.get_experiment_by_name(name)
+            if found is not None:
+                return found.experiment_id
+            database = sqlite_path(self.tracking_uri)
+            location = None
+            if database is not None:
+                artifacts = database.parent / "artifacts"
+                artifacts.mkdir(exist_ok=True)
+                location = artifacts.resolve().as_uri()
+            return self.client.create_experiment(name, artifact_location=location)
 
     def version(self, model_uri: str) -> tuple[str, str | None]:
         """``(name/version, run id)`` for a registered model; a logged model

@@ -28,7 +28,7 @@ from models.calibration import Calibrator
 from models.classification import classification_frame, classify
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
-from models.registry import REGISTERED_MODEL
+from models.registry import REGISTERED_MODEL, owner_only
 from models.risk_model import RiskModel
 from models.score_map import ScoreMap
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
@@ -145,7 +145,13 @@ def calibrate_and_map(
 
 
 def train(config: TrainConfig, report: Report = print) -> TrainResult:
-    """Train, evaluate, log and register; the caller has configured MLflow."""
+    """Train, evaluate, log and register; the caller has configured MLflow. Every file the
+    run writes (MLflow's artifacts, with real feature rows) is owner-only."""
+    with owner_only():
+        return _train(config, report)
+
+
+def _train(config: TrainConfig, report: Report) -> TrainResult:
     data = read_table(config.table)
     y = label_vector(data, config.label)
     time = config.time_column if config.time_column in data.table.column_names else None
@@ -320,8 +326,10 @@ def _log_model(model: RiskModel, example: pa.Table) -> Any:
         (directory / "feature_catalog.json").write_text(
             json.dumps(catalog_entries(list(model.spec.names)), ensure_ascii=False, indent=1),
             encoding="utf-8")
+        entry = Path(folder) / ENTRY_POINT.name  # written, not copied: MLflow keeps its mode
+        entry.write_bytes(ENTRY_POINT.read_bytes())
         return mlflow.pyfunc.log_model(
-            name="model", python_model=str(ENTRY_POINT),
+            name="model", python_model=str(entry),
             artifacts={ARTIFACT_KEY: str(directory)}, signature=signature,
             input_example=example_frame,
             pip_requirements=[f"{p}=={package_version(p)}" for p in MODEL_PACKAGES],

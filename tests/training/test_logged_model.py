@@ -43,7 +43,9 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path 
         configure(uri)
         result = train(TrainConfig(table=table, label="y", baseline=False, register=False),
                        report=lambda _: None)
-        model = Path(mlflow.artifacts.download_artifacts(artifact_uri=result.model_uri))
+        logged_model = mlflow.MlflowClient().get_logged_model(
+            result.model_uri.removeprefix("models:/"))
+        model = Path(logged_model.artifact_location.removeprefix("file://"))
         yield {"store": store, "uri": uri, "model": model, "table": table, "umask": umask}
 
 
