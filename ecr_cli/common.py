@@ -44,6 +44,11 @@ def fail(message: object) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def warn(message: object) -> None:
+    """Print ``warning: message`` on one stderr line; the command goes on."""
+    errors.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 def settings(**flags: object) -> Settings:
     """The settings, with the command's flags (those given) over the environment."""
     return Settings.resolve(**flags)

@@ -1,5 +1,6 @@
 """The logged model as files on disk: a sha256 manifest guards the scoring chain, the code file
-stored beside it is never executed, and MLflow's files are owner-only."""
+stored beside it is never executed, and MLflow's files are owner-only; `ecr score` with it
+refuses impossible values and warns of columns read as missing wholesale."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path 
     x = rng.normal(size=300)
     y = (rng.random(300) < 1 / (1 + np.exp(-2 * x))).astype(int)
     table = folder / "table.csv"
-    pcsv.write_csv(pa.table({"x": x, "y": y}), table)
+    pcsv.write_csv(pa.table({"x": x, "sector": rng.choice(["farm", "shop", "plant"], 300),
+                             "penalties_12m": rng.poisson(1, 300), "y": y}), table)
     store = folder / "tracking"
     umask = os.umask(0o022)
     os.umask(umask)
@@ -111,3 +113,44 @@ def test_training_restores_the_umask(logged: dict[str, Path | str | int]) -> Non
     current = os.umask(0o022)
     os.umask(current)
     assert current == logged["umask"]
+
+
+def scoring_file(tmp_path: Path, **columns: object) -> Path:
+    data = {"x": [0.5, -1.0, 2.0], "sector": ["farm", "shop", "plant"],
+            "penalties_12m": [0, 1, 2]} | columns
+    path = tmp_path / "score-me.csv"
+    pcsv.write_csv(pa.table(data), path)
+    return path
+
+
+def test_scoring_warns_of_empty_columns_and_unseen_categories(
+    logged: dict[str, Path | str | int], tmp_path: Path
+) -> None:
+    table = scoring_file(tmp_path, x=pa.array([None, None, None], pa.float64()),
+                         sector=["farm", "mine", "mine"])
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", "--table", str(table), "--out", str(out),
+                                 "--model", str(logged["model"])])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2
+    assert "column 'x' is empty in every one of the 3 rows" in warnings[0]
+    assert "column 'sector': 2 rows hold categories not seen in training" in warnings[1]
+    assert "'mine'" in warnings[1] and out.exists()
+
+
+@pytest.mark.parametrize(("column", "values", "expected"), [
+    ("x", [0.0, float("inf"), 1.0], "row 2, column 'x': expected a finite number, found inf"),
+    ("penalties_12m", [0, 1, -3], "row 3, column 'penalties_12m': expected a number ≥ 0"),
+])
+def test_scoring_refuses_impossible_values(
+    logged: dict[str, Path | str | int], tmp_path: Path, column: str, values: list[float],
+    expected: str,
+) -> None:
+    table = scoring_file(tmp_path, **{column: values})
+    out = tmp_path / "scored.csv"
+    result = runner.invoke(app, ["score", "--table", str(table), "--out", str(out),
+                                 "--model", str(logged["model"])])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ") and expected in result.stderr
+    assert not out.exists()
