@@ -47,10 +47,13 @@ from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
 from training.table import (
     FeatureTable,
+    TableError,
     feature_columns,
+    identifier_columns,
     label_vector,
     read_table,
     require_varying,
+    time_column,
 )
 from training.tuning import tune
 
@@ -63,7 +66,8 @@ class TrainConfig:
     table: Path
     label: str = "adverse"
     time_column: str | None = "as_of"
-    """Used when the table has it; otherwise the split is stratified."""
+    """The out-of-time split's period column; a named column must exist, except the default
+    ``as_of``, without which the split is stratified (and the run says so)."""
     id_columns: tuple[str, ...] = ("uscc",)
     exclude: tuple[str, ...] = ()
     test_periods: int = 3
@@ -107,8 +111,8 @@ Report = Callable[[str], None]
 
 
 def make_split(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Split:
-    time = config.time_column
-    if time and time in data.table.column_names:
+    time = time_column(data, config.time_column)
+    if time:
         embargo = config.embargo
         if embargo is None:
             embargo = int(data.metadata.get("ecr.horizon_months", 0))
@@ -154,11 +158,21 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
 def _train(config: TrainConfig, report: Report) -> TrainResult:
     data = read_table(config.table)
     y = label_vector(data, config.label)
-    time = config.time_column if config.time_column in data.table.column_names else None
+    time = time_column(data, config.time_column)
+    if config.time_column and time is None:
+        report(f"note: no {config.time_column!r} column: the split is stratified, not out of "
+               "time")
     reserved = [config.label, *([time] if time else []), *config.id_columns]
     names, ignored = feature_columns(data, reserved, config.exclude)
     if ignored:
         report(f"note: not used as features: {', '.join(ignored)}")
+    for name in identifier_columns(data, names):
+        names.remove(name)
+        report(f"note: column {name!r} looks like an identifier (nearly every value distinct); "
+               "not used as a feature (--id-column names it, --exclude silences this)")
+    if not names:
+        raise TableError(f"{config.table}: no feature columns left after the label, time, id, "
+                         "excluded and identifier-like columns")
     require_varying(data, names)
     spec = FeatureSpec.from_catalog(data.table, names)
     rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
