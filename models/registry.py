@@ -25,11 +25,13 @@ from mlflow.tracking import MlflowClient
 
 from ecr_settings import CHAMPION, REGISTERED_MODEL
 from models.pyfunc import ARTIFACT_KEY
-from models.risk_model import RiskModel
+from models.risk_model import ModelIntegrityError, RiskModel, manifest_sha256
 
 EXPERIMENT = "enterprise-credit-risk"
 """The MLflow experiment of model runs."""
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
+MANIFEST_TAG = "ecr.model_manifest_sha256"
+"""Run tag: the sha256 of the logged model's manifest, checked when the run is known."""
 
 __all__ = ["CHAMPION", "CHAMPION_URI", "EXPERIMENT", "REGISTERED_MODEL", "LoadedModel",
            "ModelRegistry", "TrackingStoreError", "owner_only", "sqlite_path"]
@@ -134,16 +136,25 @@ class ModelRegistry:
     def load(self, model_uri: str) -> LoadedModel:
         """The scoring chain behind ``model_uri`` with its registered version.
 
-        Raises `mlflow.exceptions.MlflowException` for an unknown model, alias or version and
-        ValueError for a model that is not an enterprise-credit-risk model.
+        Raises `mlflow.exceptions.MlflowException` for an unknown model, alias or version,
+        `ModelIntegrityError` for files that differ from their manifest or from the manifest
+        digest tagged on the training run, and ValueError for a model that is not an
+        enterprise-credit-risk model.
         """
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         version, run_id = self.version(model_uri)
         local = Path(mlflow.artifacts.download_artifacts(
             artifact_uri=self._location(model_uri), tracking_uri=self.tracking_uri,
             registry_uri=self.tracking_uri))
-        return LoadedModel(RiskModel.load(chain_directory(local, model_uri)), model_uri,
-                           version, run_id)
+        chain = chain_directory(local, model_uri)
+        model = RiskModel.load(chain)
+        recorded = self.client.get_run(run_id).data.tags.get(MANIFEST_TAG) if run_id else None
+        if recorded is not None and recorded != manifest_sha256(chain):
+            raise ModelIntegrityError(
+                f"{model_uri}: the model's manifest differs from the one recorded with its "
+                f"training run {run_id} (tag {MANIFEST_TAG}); its files changed after it was "
+                "logged, refusing it")
+        return LoadedModel(model, model_uri, version, run_id)
 
     def _location(self, model_uri: str) -> str:
         """Where the model's files are, resolved through this client (not MLflow's globals)."""

@@ -50,6 +50,11 @@ def write_manifest(directory: Path) -> dict[str, str]:
     return files
 
 
+def manifest_sha256(directory: Path) -> str:
+    """The sha256 of the manifest itself, recorded with the training run."""
+    return _digest(directory / MANIFEST_FILE)
+
+
 def verify_manifest(directory: Path) -> None:
     """Raise `ModelIntegrityError` unless every model file matches the manifest."""
     manifest = directory / MANIFEST_FILE

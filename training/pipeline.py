@@ -28,8 +28,8 @@ from models.calibration import Calibrator
 from models.classification import classification_frame, classify
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
-from models.registry import REGISTERED_MODEL, owner_only
-from models.risk_model import RiskModel
+from models.registry import MANIFEST_TAG, REGISTERED_MODEL, owner_only
+from models.risk_model import RiskModel, manifest_sha256
 from models.score_map import ScoreMap
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
 from training.calibrate import choose_calibrator
@@ -340,6 +340,7 @@ def _log_model(model: RiskModel, example: pa.Table) -> Any:
         (directory / "feature_catalog.json").write_text(
             json.dumps(catalog_entries(list(model.spec.names)), ensure_ascii=False, indent=1),
             encoding="utf-8")
+        mlflow.set_tag(MANIFEST_TAG, manifest_sha256(directory))
         entry = Path(folder) / ENTRY_POINT.name  # written, not copied: MLflow keeps its mode
         entry.write_bytes(ENTRY_POINT.read_bytes())
         return mlflow.pyfunc.log_model(

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from ecr_cli.main import app
 from models.registry import ModelRegistry
-from models.risk_model import BOOSTER_FILE, MANIFEST_FILE, ModelIntegrityError
+from models.risk_model import BOOSTER_FILE, MANIFEST_FILE, ModelIntegrityError, write_manifest
 from training.pipeline import TrainConfig, train
 from training.tracking import configure
 
@@ -48,7 +48,8 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path 
         logged_model = mlflow.MlflowClient().get_logged_model(
             result.model_uri.removeprefix("models:/"))
         model = Path(logged_model.artifact_location.removeprefix("file://"))
-        yield {"store": store, "uri": uri, "model": model, "table": table, "umask": umask}
+        yield {"store": store, "uri": uri, "model": model, "table": table, "umask": umask,
+               "model_uri": result.model_uri}
 
 
 def copy_of(logged: dict[str, Path | str | int], tmp_path: Path) -> Path:
@@ -154,3 +155,22 @@ def test_scoring_refuses_impossible_values(
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ") and expected in result.stderr
     assert not out.exists()
+
+
+def test_a_consistently_rewritten_model_is_refused_by_its_run(
+    logged: dict[str, Path | str | int], tmp_path: Path
+) -> None:
+    """Booster and manifest both rewritten in the store: the digest tagged on the training run
+    still tells."""
+    files = chain(Path(logged["model"]))
+    backup = Path(shutil.copytree(files, tmp_path / "backup"))
+    try:
+        booster = files / BOOSTER_FILE
+        booster.write_text(booster.read_text().replace("leaf_value=", "leaf_value=9", 1))
+        write_manifest(files)
+        with pytest.raises(ModelIntegrityError, match="recorded with its training run"):
+            ModelRegistry(str(logged["uri"])).load(str(logged["model_uri"]))
+    finally:
+        shutil.rmtree(files)
+        shutil.copytree(backup, files)
+    ModelRegistry(str(logged["uri"])).load(str(logged["model_uri"]))
