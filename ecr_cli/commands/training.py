@@ -31,7 +31,8 @@ def train_command(
              "the store.")] = None,
     label: Annotated[str, typer.Option(help="0/1 outcome column.")] = "adverse",
     time_column: Annotated[str, typer.Option(
-        help="Period column for the out-of-time split; without it the split is stratified.")
+        help="Period column for the out-of-time split; one the table lacks is an error, "
+             "except the default as_of, without which the split is stratified.")
     ] = "as_of",
     id_column: Annotated[list[str] | None, typer.Option(
         help="Identifier column, never a feature (repeatable).")] = None,
