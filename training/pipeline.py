@@ -28,8 +28,8 @@ from models.calibration import Calibrator
 from models.classification import classification_frame, classify
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
-from models.registry import REGISTERED_MODEL
-from models.risk_model import RiskModel
+from models.registry import MANIFEST_TAG, REGISTERED_MODEL, owner_only
+from models.risk_model import RiskModel, manifest_sha256
 from models.score_map import ScoreMap
 from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
 from training.calibrate import choose_calibrator
@@ -45,7 +45,16 @@ from training.global_explanation import log_global_explanation
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
 from training.split import Split, out_of_time_split, stratified_split
-from training.table import FeatureTable, feature_columns, label_vector, read_table
+from training.table import (
+    FeatureTable,
+    TableError,
+    feature_columns,
+    identifier_columns,
+    label_vector,
+    read_table,
+    require_varying,
+    time_column,
+)
 from training.tuning import tune
 
 MODEL_PACKAGES = ("enterprise-credit-risk", "lightgbm", "mlflow", "numpy", "pandas", "pyarrow",
@@ -57,7 +66,8 @@ class TrainConfig:
     table: Path
     label: str = "adverse"
     time_column: str | None = "as_of"
-    """Used when the table has it; otherwise the split is stratified."""
+    """The out-of-time split's period column; a named column must exist, except the default
+    ``as_of``, without which the split is stratified (and the run says so)."""
     id_columns: tuple[str, ...] = ("uscc",)
     exclude: tuple[str, ...] = ()
     test_periods: int = 3
@@ -101,8 +111,8 @@ Report = Callable[[str], None]
 
 
 def make_split(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Split:
-    time = config.time_column
-    if time and time in data.table.column_names:
+    time = time_column(data, config.time_column)
+    if time:
         embargo = config.embargo
         if embargo is None:
             embargo = int(data.metadata.get("ecr.horizon_months", 0))
@@ -139,14 +149,31 @@ def calibrate_and_map(
 
 
 def train(config: TrainConfig, report: Report = print) -> TrainResult:
-    """Train, evaluate, log and register; the caller has configured MLflow."""
+    """Train, evaluate, log and register; the caller has configured MLflow. Every file the
+    run writes (MLflow's artifacts, with real feature rows) is owner-only."""
+    with owner_only():
+        return _train(config, report)
+
+
+def _train(config: TrainConfig, report: Report) -> TrainResult:
     data = read_table(config.table)
     y = label_vector(data, config.label)
-    time = config.time_column if config.time_column in data.table.column_names else None
+    time = time_column(data, config.time_column)
+    if config.time_column and time is None:
+        report(f"note: no {config.time_column!r} column: the split is stratified, not out of "
+               "time")
     reserved = [config.label, *([time] if time else []), *config.id_columns]
     names, ignored = feature_columns(data, reserved, config.exclude)
     if ignored:
         report(f"note: not used as features: {', '.join(ignored)}")
+    for name in identifier_columns(data, names):
+        names.remove(name)
+        report(f"note: column {name!r} looks like an identifier (nearly every value distinct); "
+               "not used as a feature (--id-column names it, --exclude silences this)")
+    if not names:
+        raise TableError(f"{config.table}: no feature columns left after the label, time, id, "
+                         "excluded and identifier-like columns")
+    require_varying(data, names)
     spec = FeatureSpec.from_catalog(data.table, names)
     rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
     split = make_split(data, y, config)
@@ -198,19 +225,25 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
             log_rules_effect(model, data.table.take(split.test),
                              score_map.score(evaluation.test_probability), y[split.test])
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
-        info = _log_model(model, example.slice(0, 5), config.register)
-        version = str(info.registered_model_version) if info.registered_model_version else None
-        if version:
-            mlflow.set_tag("ecr.registered_version", version)
-        model_uri = (f"models:/{REGISTERED_MODEL}/{version}" if version else info.model_uri)
+        info = _log_model(model, example.slice(0, 5))
         report(f"LightGBM: test ROC AUC {evaluation.metrics.get('test_roc_auc', float('nan')):.4f}"
                f", ECE {evaluation.metrics['test_ece']:.4f}, calibration {calibrator.method}")
 
-    result = TrainResult(run.info.run_id, model_uri, version, evaluation.metrics,
+    result = TrainResult(run.info.run_id, info.model_uri, None, evaluation.metrics,
                          evaluation.test_classes, model=model, split=split)
-    if config.baseline:
-        result.baseline_run_id, result.baseline_metrics = _baseline_run(
-            data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
+    try:
+        if config.baseline:
+            result.baseline_run_id, result.baseline_metrics = _baseline_run(
+                data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
+    except BaseException:
+        mlflow.MlflowClient().set_terminated(run.info.run_id, "FAILED")
+        raise
+    if config.register:  # last: a run that failed anywhere above registers nothing
+        registered = mlflow.register_model(info.model_uri, REGISTERED_MODEL)
+        result.version = str(registered.version)
+        result.model_uri = f"models:/{REGISTERED_MODEL}/{result.version}"
+        mlflow.MlflowClient().set_tag(run.info.run_id, "ecr.registered_version",
+                                      result.version)
     return result
 
 
@@ -293,8 +326,8 @@ def _log_run_artifacts(
     log_global_explanation(model, x[split.test])
 
 
-def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
-    """Log the pyfunc (booster, calibrator, score map, catalog inside) and register it."""
+def _log_model(model: RiskModel, example: pa.Table) -> Any:
+    """Log the pyfunc (booster, calibrator, score map, catalog inside), unregistered."""
     example_frame = example.to_pandas()
     with warnings.catch_warnings():
         # MLflow hints that integer columns cannot hold missing values; the signature records
@@ -307,11 +340,13 @@ def _log_model(model: RiskModel, example: pa.Table, register: bool) -> Any:
         (directory / "feature_catalog.json").write_text(
             json.dumps(catalog_entries(list(model.spec.names)), ensure_ascii=False, indent=1),
             encoding="utf-8")
+        mlflow.set_tag(MANIFEST_TAG, manifest_sha256(directory))
+        entry = Path(folder) / ENTRY_POINT.name  # written, not copied: MLflow keeps its mode
+        entry.write_bytes(ENTRY_POINT.read_bytes())
         return mlflow.pyfunc.log_model(
-            name="model", python_model=str(ENTRY_POINT),
+            name="model", python_model=str(entry),
             artifacts={ARTIFACT_KEY: str(directory)}, signature=signature,
             input_example=example_frame,
             pip_requirements=[f"{p}=={package_version(p)}" for p in MODEL_PACKAGES],
-            registered_model_name=REGISTERED_MODEL if register else None,
         )
 

@@ -31,7 +31,8 @@ def train_command(
              "the store.")] = None,
     label: Annotated[str, typer.Option(help="0/1 outcome column.")] = "adverse",
     time_column: Annotated[str, typer.Option(
-        help="Period column for the out-of-time split; without it the split is stratified.")
+        help="Period column for the out-of-time split; one the table lacks is an error, "
+             "except the default as_of, without which the split is stratified.")
     ] = "as_of",
     id_column: Annotated[list[str] | None, typer.Option(
         help="Identifier column, never a feature (repeatable).")] = None,
@@ -148,13 +149,15 @@ def promote_command(
     """Point the alias (default ``champion``) at a registered model version."""
     import mlflow
 
-    from training.tracking import configure, promote
+    from training.tracking import connect, promote
 
-    configure(settings(tracking_uri=tracking_uri).tracking_uri)
     try:
+        connect(settings(tracking_uri=tracking_uri).tracking_uri)
         previous = promote(version, alias)
     except mlflow.exceptions.MlflowException as error:
         raise fail(f"cannot promote version {version!r}: {error.message}") from None
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     console.print(f"{alias}: version {previous or '(none)'} → {version}")
 
 
@@ -165,10 +168,13 @@ def runs_command(
 ) -> None:
     """Compare recent model runs: test metrics of boosters and baselines side by side."""
     from serving.results.store import masked_url
-    from training.tracking import configure, recent_runs
+    from training.tracking import connect, recent_runs
 
     tracking_uri = settings(tracking_uri=tracking_uri).tracking_uri
-    configure(tracking_uri, experiment)
+    try:
+        connect(tracking_uri)
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     runs = recent_runs(experiment, limit)
     if runs.empty:
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")

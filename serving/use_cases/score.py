@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from models.classification import classify
+from models.feature_frame import InputWarning
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
 from models.registry import LoadedModel
@@ -27,6 +28,8 @@ class ScoredTable:
     model_version: str
     rules_version: str
     profile: str
+    warnings: tuple[InputWarning, ...] = field(default=())
+    """Feature columns read as missing wholesale (empty, or categories unseen in training)."""
 
     @property
     def rows(self) -> int:
@@ -52,7 +55,8 @@ def score_table(
         counts[row["values"]] = row["counts"]
     return ScoredTable(output.replace_schema_metadata(classified.schema.metadata), counts,
                        model.version, result.judgement.rules_version,
-                       result.judgement.profile.key)
+                       result.judgement.profile.key,
+                       tuple(model.model.spec.input_warnings(data, source)))
 
 
 def score_file(
