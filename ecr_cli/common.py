@@ -58,6 +58,11 @@ def fail(message: object) -> typer.Exit:
     return typer.Exit(code=2)
 
 
+def warn(message: object) -> None:
+    """Print ``warning: message`` on one stderr line; the command goes on."""
+    errors.print(f"warning: {message}", markup=False, highlight=False, soft_wrap=True)
+
+
 def settings(**flags: object) -> Settings:
     """The settings, with the command's flags (those given) over the environment."""
     return Settings.resolve(**flags)
@@ -82,22 +87,35 @@ def require_store(config: Settings) -> Store:
 
 
 def open_results(config: Settings) -> ResultsStore:
-    """The migrated results store, or a one-line error naming the URL that cannot be used."""
+    """The migrated results store, or a one-line error naming the (masked) URL that cannot
+    be used."""
     import sqlalchemy as sa
 
-    from serving.results.store import ResultsStore
+    from serving.results.store import ResultsStore, ResultsStoreError, masked_url
 
     try:
         return ResultsStore(config.database_url).migrate()
+    except ResultsStoreError as error:
+        raise fail(error) from None
     except (sa.exc.SQLAlchemyError, ValueError) as error:
         detail = str(error).splitlines()[0]
-        raise fail(f"results store {config.database_url}: cannot open it: {detail}") from None
+        raise fail(f"results store {masked_url(config.database_url)}: cannot open it: "
+                   f"{detail}") from None
 
 
-def open_registry(config: Settings) -> ModelRegistry:
+def open_registry(config: Settings, check: bool = True) -> ModelRegistry:
+    """The MLflow store the settings name, never creating one (only `ecr train` does): a
+    SQLite file that does not exist is a one-line error, now or (``check=False``) when the
+    store is first needed."""
     from models.registry import ModelRegistry
 
-    return ModelRegistry(config.tracking_uri)
+    registry = ModelRegistry(config.tracking_uri)
+    if check:
+        try:
+            registry.require_store()
+        except ValueError as error:
+            raise fail(error) from None
+    return registry
 
 
 def load_model(config: Settings) -> LoadedModel:
@@ -105,7 +123,7 @@ def load_model(config: Settings) -> LoadedModel:
     import mlflow
 
     try:
-        return open_registry(config).load(config.model_uri)
+        return open_registry(config, check=False).load(config.model_uri)
     except mlflow.exceptions.MlflowException as error:
         raise fail(f"cannot load model {config.model_uri}: {error.message}") from None
     except ValueError as error:

@@ -53,6 +53,9 @@ class Unit(StrEnum):
 
 ZERO_WHEN_ABSENT = {Unit.COUNT, Unit.YUAN, Unit.FLAG, Unit.DECAYED}
 """Units whose value is 0 (not missing) for an enterprise without any matching record."""
+NON_NEGATIVE = {Unit.COUNT, Unit.YUAN, Unit.WAN_YUAN, Unit.DAYS, Unit.WORKING_DAYS, Unit.YEARS,
+                Unit.SHARE, Unit.FLAG}
+"""Units no value can be below 0 in (counts, amounts, durations, shares, flags)."""
 
 
 @dataclass(frozen=True)

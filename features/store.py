@@ -10,7 +10,9 @@ Layout under the store root::
     v000001/manifest.json   row counts, fingerprints and the inputs of every ingest so far
 
 A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
-readers see the old version or the new one, never a half-written one. A crashed writer leaves
+readers see the old version or the new one, never a half-written one. A reader that needs
+several reads to agree (a monthly run: fingerprint, features, triggers) pins one version with
+`Store.pinned` and reads everything from it. A crashed writer leaves
 only an unpublished directory, removed by the next commit. A lock file keeps writers apart.
 Everything a writer creates is readable by the owner only (folders 0700, files 0600).
 
@@ -59,28 +61,40 @@ def sql_literal(value: object) -> str:
 
 
 class Store:
-    """A versioned directory of table files."""
+    """A versioned directory of table files; ``version`` pins one version to read from."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, version: str | None = None) -> None:
         self.root = Path(root)
+        self._pinned = version
+        if version is not None and not (self.root / version / "manifest.json").exists():
+            raise ValueError(f"{self.root}: no store version {version!r}")
 
     @property
     def version(self) -> str | None:
-        """The published version, or None for an empty store."""
+        """The pinned version, else the published one (None for an empty store)."""
+        if self._pinned is not None:
+            return self._pinned
         pointer = self.root / "CURRENT"
         return pointer.read_text().strip() if pointer.exists() else None
 
+    def pinned(self) -> Store:
+        """This store fixed at the version published now: every later read sees that version,
+        whatever an ingest publishes meanwhile."""
+        return Store(self.root, self.version)
+
     def table_path(self, table: str) -> Path | None:
         """The published file of ``table``, or None when it has no rows yet."""
-        if self.version is None:
+        version = self.version
+        if version is None:
             return None
-        path = self.root / self.version / f"{table}.parquet"
+        path = self.root / version / f"{table}.parquet"
         return path if path.exists() else None
 
     def manifest(self) -> dict[str, Any]:
-        if self.version is None:
+        version = self.version
+        if version is None:
             return {"version": None, "tables": {}, "ingests": []}
-        return json.loads((self.root / self.version / "manifest.json").read_text())
+        return json.loads((self.root / version / "manifest.json").read_text())
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[Path]:
@@ -89,6 +103,8 @@ class Store:
         Inside, files and folders are created private to the owner; an operating-system fault
         (read-only store, ``root`` naming a file) is a ``StoreError``.
         """
+        if self._pinned is not None:
+            raise RuntimeError(f"{self.root}: a store pinned at {self._pinned} is read-only")
         previous = os.umask(PRIVATE_UMASK)
         try:
             with contextlib.ExitStack() as stack:

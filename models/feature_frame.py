@@ -2,7 +2,10 @@
 
 Numeric columns become float64 with NaN for missing values; categorical columns become the
 index of their value among the levels seen in training, NaN when missing or unseen (LightGBM
-then sends them down its missing-value branch). The spec is plain data, saved with the model.
+then sends them down its missing-value branch); `FeatureSpec.input_warnings` names the columns
+where that happens wholesale (an empty column, unseen categories). Infinite values, and
+negative values in a catalog feature whose unit cannot be negative (counts, amounts, days,
+years, shares, flags), are refused. The spec is plain data, saved with the model.
 """
 
 from __future__ import annotations
@@ -16,11 +19,24 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.catalog import BY_NAME
+from features.catalog import BY_NAME, NON_NEGATIVE
 
 
 class FeatureTableError(ValueError):
     """A feature table that the model cannot read; the message names the column."""
+
+
+@dataclass(frozen=True)
+class InputWarning:
+    """Something the model reads as missing wholesale; scores are produced but move."""
+
+    column: str
+    kind: str
+    """``empty_column`` or ``unseen_categories``."""
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def as_arrow(table: pa.Table | pd.DataFrame) -> pa.Table:
@@ -121,8 +137,50 @@ class FeatureSpec:
                     f"{source}: column {name!r}: expected numbers, found {column.type} "
                     f"(e.g. {found!r})"
                 ) from None
-        values = pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False)
-        return np.asarray(values, dtype=np.float64)
+        values = np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False),
+                            dtype=np.float64)
+        infinite = np.flatnonzero(np.isinf(values))
+        if infinite.size:
+            raise FeatureTableError(
+                f"{source}: row {infinite[0] + 1}, column {name!r}: expected a finite number, "
+                f"found {values[infinite[0]]} ({infinite.size} infinite values)")
+        feature = BY_NAME.get(name)
+        if feature is not None and feature.unit in NON_NEGATIVE:
+            negative = np.flatnonzero(values < 0)
+            if negative.size:
+                raise FeatureTableError(
+                    f"{source}: row {negative[0] + 1}, column {name!r}: expected a number ≥ 0 "
+                    f"({feature.unit}), found {values[negative[0]]:g} ({negative.size} "
+                    "negative values)")
+        return values
+
+    def input_warnings(self, table: pa.Table | pd.DataFrame,
+                       source: str = "table") -> list[InputWarning]:
+        """Feature columns the model will read as missing in every row, and categories it
+        never saw in training (read as missing), in model order."""
+        table = as_arrow(table)
+        found: list[InputWarning] = []
+        for name in self.names:
+            if name not in table.column_names or table.num_rows == 0:
+                continue
+            column = table[name]
+            if column.null_count == table.num_rows:
+                found.append(InputWarning(name, "empty_column", (
+                    f"{source}: column {name!r} is empty in every one of the "
+                    f"{table.num_rows:,} rows; the model reads it as missing, which moves "
+                    "every score")))
+            elif name in self.levels:
+                text = pc.cast(column, pa.string())
+                known = pc.is_in(text, value_set=pa.array(self.levels[name], pa.string()))
+                unseen = pc.filter(text, pc.and_(pc.invert(known), pc.is_valid(text)))
+                if len(unseen):
+                    values = pc.unique(unseen).to_pylist()
+                    shown = ", ".join(repr(v) for v in values[:5])
+                    more = f" and {len(values) - 5} more" if len(values) > 5 else ""
+                    found.append(InputWarning(name, "unseen_categories", (
+                        f"{source}: column {name!r}: {len(unseen):,} rows hold categories not "
+                        f"seen in training, read as missing: {shown}{more}")))
+        return found
 
     def to_dict(self) -> dict[str, object]:
         return {"names": list(self.names),

@@ -11,7 +11,10 @@ every use case.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -22,14 +25,32 @@ from mlflow.tracking import MlflowClient
 
 from ecr_settings import CHAMPION, REGISTERED_MODEL
 from models.pyfunc import ARTIFACT_KEY
-from models.risk_model import RiskModel
+from models.risk_model import ModelIntegrityError, RiskModel, manifest_sha256
 
 EXPERIMENT = "enterprise-credit-risk"
 """The MLflow experiment of model runs."""
 CHAMPION_URI = f"models:/{REGISTERED_MODEL}@{CHAMPION}"
+MANIFEST_TAG = "ecr.model_manifest_sha256"
+"""Run tag: the sha256 of the logged model's manifest, checked when the run is known."""
 
 __all__ = ["CHAMPION", "CHAMPION_URI", "EXPERIMENT", "REGISTERED_MODEL", "LoadedModel",
-           "ModelRegistry", "sqlite_path"]
+           "ModelRegistry", "TrackingStoreError", "owner_only", "sqlite_path"]
+
+
+@contextmanager
+def owner_only() -> Iterator[None]:
+    """Create files 0600 and folders 0700 inside the block (process umask 077, restored on
+    exit): MLflow's store and artifacts hold real feature rows (``input_example.json``).
+    The umask is process-wide, so this wraps whole commands, never a server's requests."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+class TrackingStoreError(ValueError):
+    """A tracking store that does not exist where one is only read; the message names it."""
 
 
 def sqlite_path(tracking_uri: str) -> Path | None:
@@ -57,24 +78,49 @@ class LoadedModel:
 
 
 class ModelRegistry:
-    """One MLflow tracking store and registry, reached through its own client."""
+    """One MLflow tracking store and registry, reached through its own client.
 
-    def __init__(self, tracking_uri: str) -> None:
+    Only training creates a store (``create=True``); otherwise a SQLite URI whose file does
+    not exist is refused the first time the store is needed (a typo never becomes a new,
+    empty store). A model given as a directory needs no store.
+    """
+
+    def __init__(self, tracking_uri: str, create: bool = False) -> None:
         self.tracking_uri = tracking_uri
+        self.create = create
         database = sqlite_path(tracking_uri)
-        if database is not None:
-            database.parent.mkdir(parents=True, exist_ok=True)
-        self.client = MlflowClient(tracking_uri=tracking_uri, registry_uri=tracking_uri)
+        if create and database is not None:
+            with owner_only():
+                database.parent.mkdir(parents=True, exist_ok=True)
+
+    def require_store(self) -> None:
+        """Raise `TrackingStoreError` for a SQLite store file that does not exist (unless
+        this registry may create it)."""
+        database = sqlite_path(self.tracking_uri)
+        if database is not None and not self.create and not database.is_file():
+            raise TrackingStoreError(
+                f"tracking store {self.tracking_uri}: no such database file {database}; "
+                "check --tracking-uri (only `ecr train` creates a store)")
+
+    @cached_property
+    def client(self) -> MlflowClient:
+        self.require_store()
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.tracking_uri)
 
     def experiment_id(self, name: str) -> str:
-        """The experiment's id, creating it (artifacts beside a SQLite store) if needed."""
-        found = self.client.get_experiment_by_name(name)
-        if found is not None:
-            return found.experiment_id
-        database = sqlite_path(self.tracking_uri)
-        location = ((database.parent / "artifacts").resolve().as_uri()
-                    if database is not None else None)
-        return self.client.create_experiment(name, artifact_location=location)
+        """The experiment's id, creating it (artifacts beside a SQLite store) if needed; a
+        store or artifact folder created here is owner-only."""
+        with owner_only():
+            found = self.client.get_experiment_by_name(name)
+            if found is not None:
+                return found.experiment_id
+            database = sqlite_path(self.tracking_uri)
+            location = None
+            if database is not None:
+                artifacts = database.parent / "artifacts"
+                artifacts.mkdir(exist_ok=True)
+                location = artifacts.resolve().as_uri()
+            return self.client.create_experiment(name, artifact_location=location)
 
     def version(self, model_uri: str) -> tuple[str, str | None]:
         """``(name/version, run id)`` for a registered model; a logged model
@@ -90,16 +136,25 @@ class ModelRegistry:
     def load(self, model_uri: str) -> LoadedModel:
         """The scoring chain behind ``model_uri`` with its registered version.
 
-        Raises `mlflow.exceptions.MlflowException` for an unknown model, alias or version and
-        ValueError for a model that is not an enterprise-credit-risk model.
+        Raises `mlflow.exceptions.MlflowException` for an unknown model, alias or version,
+        `ModelIntegrityError` for files that differ from their manifest or from the manifest
+        digest tagged on the training run, and ValueError for a model that is not an
+        enterprise-credit-risk model.
         """
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
         version, run_id = self.version(model_uri)
         local = Path(mlflow.artifacts.download_artifacts(
             artifact_uri=self._location(model_uri), tracking_uri=self.tracking_uri,
             registry_uri=self.tracking_uri))
-        return LoadedModel(RiskModel.load(chain_directory(local, model_uri)), model_uri,
-                           version, run_id)
+        chain = chain_directory(local, model_uri)
+        model = RiskModel.load(chain)
+        recorded = self.client.get_run(run_id).data.tags.get(MANIFEST_TAG) if run_id else None
+        if recorded is not None and recorded != manifest_sha256(chain):
+            raise ModelIntegrityError(
+                f"{model_uri}: the model's manifest differs from the one recorded with its "
+                f"training run {run_id} (tag {MANIFEST_TAG}); its files changed after it was "
+                "logged, refusing it")
+        return LoadedModel(model, model_uri, version, run_id)
 
     def _location(self, model_uri: str) -> str:
         """Where the model's files are, resolved through this client (not MLflow's globals)."""

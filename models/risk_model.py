@@ -1,11 +1,14 @@
 """The scoring chain: booster log-odds → calibrated probability → 0–1000 score → class.
 
 A `RiskModel` is saved as a directory of plain files: the booster in LightGBM's own text format
-and one JSON document with the feature spec, calibrator, score map and metadata.
+and one JSON document with the feature spec, calibrator, score map and metadata, the rules
+file when it has rules, and a manifest of their sha256 digests, checked on every load so a
+model whose files changed after it was saved is refused.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +30,47 @@ from models.score_map import ScoreMap
 BOOSTER_FILE = "booster.txt"
 CHAIN_FILE = "scoring_chain.json"
 RULES_FILE = "rules.yaml"
+MANIFEST_FILE = "manifest.json"
+
+
+class ModelIntegrityError(ValueError):
+    """A saved model whose files do not match its manifest; the message names the file."""
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_manifest(directory: Path) -> dict[str, str]:
+    """Record the sha256 of the model's files (booster, chain, rules if any)."""
+    files = {name: _digest(directory / name) for name in (BOOSTER_FILE, CHAIN_FILE, RULES_FILE)
+             if (directory / name).is_file()}
+    (directory / MANIFEST_FILE).write_text(json.dumps({"sha256": files}, indent=1),
+                                           encoding="utf-8")
+    return files
+
+
+def manifest_sha256(directory: Path) -> str:
+    """The sha256 of the manifest itself, recorded with the training run."""
+    return _digest(directory / MANIFEST_FILE)
+
+
+def verify_manifest(directory: Path) -> None:
+    """Raise `ModelIntegrityError` unless every model file matches the manifest."""
+    manifest = directory / MANIFEST_FILE
+    try:
+        recorded = json.loads(manifest.read_text(encoding="utf-8"))["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise ModelIntegrityError(
+            f"{directory}: expected a readable {MANIFEST_FILE} with the sha256 of the model's "
+            "files, found none; refusing an unverifiable model (retrain it)") from None
+    present = {n for n in (BOOSTER_FILE, CHAIN_FILE, RULES_FILE) if (directory / n).is_file()}
+    for name in sorted(present | set(recorded)):
+        found = _digest(directory / name) if name in present else "no file"
+        if found != recorded.get(name, "not recorded"):
+            raise ModelIntegrityError(
+                f"{directory / name}: the model's file changed after it was saved (sha256 "
+                f"{recorded.get(name, 'not recorded')} recorded, found {found}); refusing it")
 
 
 @dataclass
@@ -72,10 +116,13 @@ class RiskModel:
             (directory / RULES_FILE).write_text(self.rules.source, encoding="utf-8")
         (directory / CHAIN_FILE).write_text(json.dumps(chain, ensure_ascii=False, indent=1),
                                             encoding="utf-8")
+        write_manifest(directory)
         return directory
 
     @classmethod
     def load(cls, directory: Path) -> RiskModel:
+        """The model saved in ``directory``, after checking its files against the manifest."""
+        verify_manifest(directory)
         chain = json.loads((directory / CHAIN_FILE).read_text(encoding="utf-8"))
         rules_file = directory / RULES_FILE
         rules = load_rules(rules_file) if rules_file.exists() else NO_RULES

@@ -32,8 +32,8 @@ from models.calibration import Calibrator
 from models.classification import classification_frame, classify
 from models.feature_frame import FeatureSpec
 from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
-from models.registry import REGISTERED_MODEL
-from models.risk_model import RiskModel
+from models.registry import MANIFEST_TAG, REGISTERED_MODEL, owner_only
+from models.risk_model import RiskModel, manifest_sha256
 from models.score_map import ScoreMap
 from training.baselines import fit_plain, reason_of, screen_for_binning
 from training.booster import default_threads, fixed_params
@@ -48,7 +48,16 @@ from training.parameters import default_params
 from training.protocol import Protocol, out_of_time_protocol, stratified_protocol
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
-from training.table import FeatureTable, feature_columns, label_vector, read_table
+from training.table import (
+    FeatureTable,
+    TableError,
+    feature_columns,
+    identifier_columns,
+    label_vector,
+    read_table,
+    require_varying,
+    time_column,
+)
 from training.tuning import tune
 
 MODEL_PACKAGES = ("enterprise-credit-risk", "lightgbm", "mlflow", "numpy", "pandas", "pyarrow",
@@ -60,7 +69,8 @@ class TrainConfig:
     table: Path
     label: str = "adverse"
     time_column: str | None = "as_of"
-    """Used when the table has it; otherwise the protocol is stratified."""
+    """The out-of-time protocol's period column; a named column must exist, except the default
+    ``as_of``, without which the protocol is stratified (and the run says so)."""
     id_columns: tuple[str, ...] = ("uscc",)
     exclude: tuple[str, ...] = ()
     test_periods: int = 3
@@ -123,8 +133,8 @@ Report = Callable[[str], None]
 
 
 def make_protocol(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Protocol:
-    time = config.time_column
-    if time and time in data.table.column_names:
+    time = time_column(data, config.time_column)
+    if time:
         embargo = config.embargo
         if embargo is None:
             embargo = int(data.metadata.get("ecr.horizon_months", 0))
@@ -187,14 +197,31 @@ def calibration_scores(raw: npt.NDArray, cv: CrossValidation, protocol: Protocol
 
 
 def train(config: TrainConfig, report: Report = print) -> TrainResult:
-    """Train, evaluate, log and (when it passed) register; the caller has configured MLflow."""
+    """Train, evaluate, log and (when it passed) register; the caller has configured MLflow.
+    Every file the run writes (MLflow's artifacts, with real feature rows) is owner-only."""
+    with owner_only():
+        return _train(config, report)
+
+
+def _train(config: TrainConfig, report: Report) -> TrainResult:
     data = read_table(config.table)
     y = label_vector(data, config.label)
-    time = config.time_column if config.time_column in data.table.column_names else None
+    time = time_column(data, config.time_column)
+    if config.time_column and time is None:
+        report(f"note: no {config.time_column!r} column: the protocol is stratified, not out "
+               "of time")
     reserved = [config.label, *([time] if time else []), *config.id_columns]
     names, ignored = feature_columns(data, reserved, config.exclude)
     if ignored:
         report(f"note: not used as features: {', '.join(ignored)}")
+    for name in identifier_columns(data, names):
+        names.remove(name)
+        report(f"note: column {name!r} looks like an identifier (nearly every value distinct); "
+               "not used as a feature (--id-column names it, --exclude silences this)")
+    if not names:
+        raise TableError(f"{config.table}: no feature columns left after the label, time, id, "
+                         "excluded and identifier-like columns")
+    require_varying(data, names)
     spec = FeatureSpec.from_catalog(data.table, names)
     rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
     protocol = make_protocol(data, y, config)
@@ -275,6 +302,8 @@ def train(config: TrainConfig, report: Report = print) -> TrainResult:
     result.degenerate = degenerate_reasons(
         cv.rounds, valid_auc, test_auc,
         plain.metrics.get("test_roc_auc") if plain and not plain.error else None)
+    result.degenerate += [f"the {b.name} baseline failed ({b.error})"
+                          for b in result.baselines.values() if b.error]
     client = mlflow.MlflowClient()
     client.log_metric(run.info.run_id, "degenerate", float(bool(result.degenerate)))
     if result.degenerate:
@@ -453,8 +482,11 @@ def _log_model(model: RiskModel, example: pa.Table) -> Any:
         (directory / "feature_catalog.json").write_text(
             json.dumps(catalog_entries(list(model.spec.names)), ensure_ascii=False, indent=1),
             encoding="utf-8")
+        mlflow.set_tag(MANIFEST_TAG, manifest_sha256(directory))
+        entry = Path(folder) / ENTRY_POINT.name  # written, not copied: MLflow keeps its mode
+        entry.write_bytes(ENTRY_POINT.read_bytes())
         return mlflow.pyfunc.log_model(
-            name="model", python_model=str(ENTRY_POINT),
+            name="model", python_model=str(entry),
             artifacts={ARTIFACT_KEY: str(directory)}, signature=signature,
             input_example=example_frame,
             pip_requirements=[f"{p}=={package_version(p)}" for p in MODEL_PACKAGES],

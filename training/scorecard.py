@@ -9,6 +9,7 @@ calibration and score map as the booster's, so the two are compared like for lik
 from __future__ import annotations
 
 import logging
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +26,10 @@ logging.getLogger("__cvxpy__").addFilter(
 from optbinning import BinningProcess  # noqa: E402
 
 MIN_INFORMATION_VALUE = 0.02
+
+
+class ScorecardError(ValueError):
+    """The baseline cannot be fitted on these training rows; the message says why."""
 
 
 @dataclass
@@ -66,7 +71,14 @@ def fit_scorecard(
         binning_fit_params=binning_params,
     )
     y = np.asarray(outcome, dtype=np.int64)
-    woe = binning.fit_transform(frame[names], y, metric="woe")
+    with warnings.catch_warnings():  # the error below says it in one line
+        warnings.filterwarnings("ignore", message="No variables were selected")
+        woe = binning.fit_transform(frame[names], y, metric="woe")
+    if woe.shape[1] == 0:
+        raise ScorecardError(
+            f"WOE scorecard baseline: expected a feature with information value >= "
+            f"{MIN_INFORMATION_VALUE} on the training rows, found none among "
+            f"{len(names)}; train with --no-baseline to skip it")
     regression = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
     regression.fit(woe, y)
     return Scorecard(binning, regression, spec)

@@ -11,11 +11,17 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from features.catalog import FEATURE_NAMES
+from features.catalog import BY_NAME, FEATURE_NAMES
 from features.store import file_sha256
 from models.tables import read_table_file
 
 METADATA_PREFIX = "ecr."
+DEFAULT_TIME_COLUMN = "as_of"
+"""The only time column that may be absent (the split is then stratified, and says so)."""
+IDENTIFIER_MIN_ROWS = 50
+IDENTIFIER_DISTINCT_SHARE = 0.95
+"""A text column with more distinct values than this share of its (≥ 50) filled rows is an
+identifier, not a category: it is kept out of the features, with a note."""
 
 
 class TableError(ValueError):
@@ -91,3 +97,39 @@ def feature_columns(
         raise TableError(f"{data.path}: no feature columns left after the label, time, id and "
                          "excluded columns")
     return names, ignored
+
+
+def require_varying(data: FeatureTable, names: Sequence[str]) -> None:
+    """Refuse a table none of whose feature columns varies: no model can be learnt from it."""
+    if any(pc.count_distinct(data.table[n].drop_null()).as_py() > 1 for n in names):
+        return
+    raise TableError(f"{data.path}: expected at least one feature column with two or more "
+                     f"distinct values, found every one constant or empty: "
+                     f"{', '.join(repr(n) for n in names[:20])}")
+
+
+def time_column(data: FeatureTable, name: str | None) -> str | None:
+    """The period column for the out-of-time split; None for a stratified split. A named
+    column that is absent is an error, except the default ``as_of``."""
+    if not name or name in data.table.column_names:
+        return name or None
+    if name == DEFAULT_TIME_COLUMN:
+        return None
+    raise TableError(f"{data.path}: expected the time column {name!r} (--time-column), found "
+                     f"no such column; the columns are "
+                     f"{', '.join(data.table.column_names[:20])}")
+
+
+def identifier_columns(data: FeatureTable, names: Sequence[str]) -> list[str]:
+    """Text columns outside the catalog whose values are nearly all distinct."""
+    found = []
+    for name in names:
+        column = data.table[name]
+        if name in BY_NAME or not (pa.types.is_string(column.type)
+                                   or pa.types.is_large_string(column.type)):
+            continue
+        filled = len(column) - column.null_count
+        if (filled >= IDENTIFIER_MIN_ROWS
+                and pc.count_distinct(column).as_py() > IDENTIFIER_DISTINCT_SHARE * filled):
+            found.append(name)
+    return found

@@ -1,7 +1,8 @@
 """MLflow for modellers: point the fluent API at a store, promote a version, list runs.
 
 Training logs through MLflow's fluent API (runs, nested trial runs, figures), which keeps its
-state per process: `configure` sets it, once, at the start of a training command. Serving
+state per process: `configure` sets it, once, at the start of a training command (the only
+one that may create the store); `connect` points it at an existing store. Serving
 never does: it reaches MLflow through `models.registry.ModelRegistry`'s own client.
 """
 
@@ -20,11 +21,19 @@ def configure(tracking_uri: str, experiment: str = EXPERIMENT) -> str:
     """Point MLflow's fluent API at the store and the experiment (created with artifacts beside
     a SQLite file if new). Returns the experiment id."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-    experiment_id = ModelRegistry(tracking_uri).experiment_id(experiment)
+    experiment_id = ModelRegistry(tracking_uri, create=True).experiment_id(experiment)
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def connect(tracking_uri: str) -> None:
+    """Point MLflow's fluent API at an existing store, to read it or move an alias; raises
+    `models.registry.TrackingStoreError` when a SQLite store file does not exist."""
+    ModelRegistry(tracking_uri).require_store()
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
 
 
 def promote(version: str, alias: str = CHAMPION, name: str = REGISTERED_MODEL) -> str | None:

@@ -29,10 +29,15 @@ def features_command(
     if as_of is None:
         raise typer.BadParameter("expected a date YYYY-MM-DD (or --catalog)",
                                  param_hint="--as-of")
+    from features.coverage import require_covered
     from features.engines import compute_features
 
     date = parse_date(as_of, "--as-of")
-    opened = require_store(settings(store=store))
+    opened = require_store(settings(store=store)).pinned()
+    try:
+        require_covered(opened, date)
+    except ValueError as error:
+        raise fail(error) from None
     started = time.perf_counter()
     table = compute_features(opened, date)
     elapsed = time.perf_counter() - started

@@ -16,6 +16,7 @@ from ecr_cli.common import (
     StoreOption,
     TrackingOption,
     console,
+    errors,
     fail,
     jurisdiction,
     load_model,
@@ -28,6 +29,9 @@ from ecr_cli.common import (
 
 if TYPE_CHECKING:
     from serving.results.rows import StoredWarning
+
+TRACKING_FAILED = 3
+"""Exit status of a classify that published its period but could not log it to MLflow."""
 
 
 def classify_command(
@@ -50,6 +54,7 @@ def classify_command(
     """The monthly run: score, judge, explain and store every enterprise; warnings,
     month-over-month analysis and regional risk; publish the period atomically."""
     from serving.monthly.tracking import PeriodTracker
+    from serving.results.store import ResultsStoreError
     from serving.use_cases import classify_period
 
     config = settings(model_uri=model, profile=profile, store=store,
@@ -68,7 +73,7 @@ def classify_command(
                 opened, results, loaded, period, chosen, force=force,
                 tracker=PeriodTracker(open_registry(config)), batch_rows=batch_rows,
                 progress=lambda done, total: bar.update(task, completed=done, total=total))
-        except ValueError as error:
+        except (ValueError, ResultsStoreError) as error:
             raise fail(error) from None
     run = outcome.run
     if outcome.unchanged or outcome.analysis is None:
@@ -91,6 +96,11 @@ def classify_command(
         print_warnings(outcome.warnings[:warnings_shown], f"Top warnings, {period}")
     console.print("stage seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in
                                                 outcome.timings.items()))
+    if outcome.tracking_error:
+        errors.print(verbatim(f"warning: {period} is published (run {run.run_id}), but its "
+                              f"MLflow record failed: {outcome.tracking_error}"),
+                     highlight=False, soft_wrap=True)
+        raise typer.Exit(code=TRACKING_FAILED)
 
 
 def rescore_command(
@@ -98,7 +108,8 @@ def rescore_command(
         formats=["%Y-%m-%d"], help="Re-score enterprises with records collected after this "
                                    "date.")],
     as_of: Annotated[dt.datetime | None, typer.Option(
-        formats=["%Y-%m-%d"], help="Date to score at (default: today).")] = None,
+        formats=["%Y-%m-%d"], help="Date to score at (default: the store's data end, its "
+                                   "last collection date).")] = None,
     model: ModelOption = None,
     profile: ProfileOption = None,
     store: StoreOption = None,
@@ -106,21 +117,23 @@ def rescore_command(
     tracking_uri: TrackingOption = None,
 ) -> None:
     """Re-score enterprises with new records between monthly runs and record warnings."""
+    from serving.results.store import ResultsStoreError
     from serving.use_cases import rescore
 
     config = settings(model_uri=model, profile=profile, store=store,
                       database_url=database_url, tracking_uri=tracking_uri)
     opened = require_store(config)
     results = open_results(config)
-    until = as_of.date() if as_of else dt.date.today()
     loaded = load_model(config)
     try:
-        outcome = rescore(opened, results, loaded, since.date(), until, jurisdiction(config))
-    except ValueError as error:
+        outcome = rescore(opened, results, loaded, since.date(), as_of.date() if as_of else None,
+                          jurisdiction(config))
+    except (ValueError, ResultsStoreError) as error:
         raise fail(error) from None
     counts = ", ".join(f"{k} {v:,}" for k, v in outcome.warning_counts.items())
     console.print(f"re-scored {outcome.rescored:,} enterprises with records "
-                  f"collected {since.date()} … {until} (run {outcome.run.run_id}); warnings: "
+                  f"collected {since.date()} … {outcome.run.period} (run {outcome.run.run_id}); "
+                  "warnings: "
                   f"{len(outcome.warnings):,} ({counts})")
 
 
@@ -129,13 +142,15 @@ def history_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """An enterprise's published classifications over time, with the versions behind each."""
+    from serving.results.store import ResultsStoreError
     from serving.use_cases import NotFound, enterprise_history
 
     try:
         entries = enterprise_history(open_results(settings(database_url=database_url)), uscc)
-    except NotFound as error:
+    except (NotFound, ResultsStoreError) as error:
         raise fail(error) from None
-    table = RichTable(title=verbatim(f"{uscc}: published classifications", "table.title"))
+    table = RichTable(title=verbatim(f"{entries[0].result.uscc}: published classifications",
+                                     "table.title"))
     for column in ("period", "class", "final", "model", "rules fired", "top factors up",
                    "model / rules version"):
         table.add_column(column, overflow="fold")
@@ -159,10 +174,14 @@ def warnings_command(
     database_url: DatabaseOption = None,
 ) -> None:
     """The early warnings of a published period, most severe first."""
-    from serving.use_cases import period_warnings
+    from serving.results.store import ResultsStoreError
+    from serving.use_cases import NotFound, period_warnings
 
-    found = period_warnings(open_results(settings(database_url=database_url)), period.date(),
-                            limit)
+    try:
+        found = period_warnings(open_results(settings(database_url=database_url)),
+                                period.date(), limit)
+    except (NotFound, ResultsStoreError) as error:
+        raise fail(error) from None
     if ids_only:
         for warning in found:
             typer.echo(warning.uscc)

@@ -21,6 +21,7 @@ from ecr_cli.common import (
     require_store,
     settings,
     verbatim,
+    warn,
 )
 from features.catalog import DIMENSION_NAMES, Dimension
 from models.levels import LEVEL_INDEX
@@ -58,6 +59,8 @@ def score_command(
                             as_of.date() if as_of else None)
     except (FeatureTableError, TableFileError, ValueError) as error:
         raise fail(error) from None
+    for warning in scored.warnings:
+        warn(warning)
     shares = ", ".join(f"{c} {n:,}" for c, n in scored.class_counts.items())
     console.print(verbatim(f"{scored.rows:,} rows classified with {config.model_uri}, rules "
                            f"{scored.rules_version}, profile {scored.profile} → {out} "
@@ -86,7 +89,7 @@ def explain_command(
     chosen = jurisdiction(config)
     try:
         explanation = explain_enterprise(opened, loaded, uscc, as_of.date(), chosen)
-    except NotFound as error:
+    except (NotFound, ValueError) as error:
         raise fail(error) from None
     print_explanation(explanation, len(explanation.features) if all_features else top)
 

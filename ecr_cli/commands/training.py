@@ -17,6 +17,7 @@ from ecr_cli.common import (
     fail,
     require_store,
     settings,
+    verbatim,
 )
 from ecr_settings import Settings
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
@@ -32,7 +33,8 @@ def train_command(
              "the store.")] = None,
     label: Annotated[str, typer.Option(help="0/1 outcome column.")] = "adverse",
     time_column: Annotated[str, typer.Option(
-        help="Period column for the out-of-time split; without it the split is stratified.")
+        help="Period column for the out-of-time split; one the table lacks is an error, "
+             "except the default as_of, without which the split is stratified.")
     ] = "as_of",
     id_column: Annotated[list[str] | None, typer.Option(
         help="Identifier column, never a feature (repeatable).")] = None,
@@ -90,6 +92,7 @@ def train_command(
 
     The last line printed is the MLflow run id and the model URI.
     """
+    from serving.results.store import masked_url
     from training.class_policy import ClassPolicy
     from training.pipeline import TrainConfig, train
     from training.tracking import configure
@@ -115,16 +118,17 @@ def train_command(
         use_rules=not no_rules,
     )
     configure(config.tracking_uri, experiment)
-    console.print(f"training on {table} (tracking {config.tracking_uri}, experiment "
-                  f"{experiment})")
+    console.print(verbatim(f"training on {table} (tracking {masked_url(config.tracking_uri)}, "
+                           f"experiment {experiment})"))
     try:
-        result = train(train_config, report=console.print)
+        result = train(train_config, report=lambda line: console.print(verbatim(line)))
     except ValueError as error:  # table, label, split and feature errors name what is wrong
         raise fail(error) from None
     if result.degenerate and register and not allow_degenerate:
-        console.print(f"run {result.run_id} logged as {result.model_uri}", markup=False)
-        errors.print(f"error: degenerate model, not registered: {'; '.join(result.degenerate)}"
-                     " (--allow-degenerate registers it)", markup=False)
+        console.print(verbatim(f"run {result.run_id} logged as {result.model_uri}"))
+        errors.print(verbatim(f"error: degenerate model, not registered: "
+                              f"{'; '.join(result.degenerate)} (--allow-degenerate registers it)"),
+                     soft_wrap=True)
         raise typer.Exit(code=3)
     typer.echo(f"{result.run_id} {result.model_uri}")
 
@@ -163,13 +167,15 @@ def promote_command(
     """Point the alias (default ``champion``) at a registered model version."""
     import mlflow
 
-    from training.tracking import configure, promote
+    from training.tracking import connect, promote
 
-    configure(settings(tracking_uri=tracking_uri).tracking_uri)
     try:
+        connect(settings(tracking_uri=tracking_uri).tracking_uri)
         previous = promote(version, alias)
     except mlflow.exceptions.MlflowException as error:
         raise fail(f"cannot promote version {version!r}: {error.message}") from None
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     console.print(f"{alias}: version {previous or '(none)'} → {version}")
 
 
@@ -179,10 +185,14 @@ def runs_command(
     experiment: ExperimentOption = EXPERIMENT,
 ) -> None:
     """Compare recent model runs: test metrics of boosters and baselines side by side."""
-    from training.tracking import configure, recent_runs
+    from serving.results.store import masked_url
+    from training.tracking import connect, recent_runs
 
     tracking_uri = settings(tracking_uri=tracking_uri).tracking_uri
-    configure(tracking_uri, experiment)
+    try:
+        connect(tracking_uri)
+    except ValueError as error:  # no such tracking store
+        raise fail(error) from None
     runs = recent_runs(experiment, limit)
     if runs.empty:
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
@@ -192,7 +202,8 @@ def runs_command(
         runs["baseline of"] = runs["baseline of"].str[:8]
     runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard").str.replace(
         "lightgbm_default", "lgbm-plain")
-    table = RichTable(title=f"Recent model runs, newest first ({tracking_uri})", box=None,
+    table = RichTable(title=f"Recent model runs, newest first ({masked_url(tracking_uri)})",
+                      box=None,
                       pad_edge=False, title_justify="left")
     for column in runs.columns:
         table.add_column(column, justify="right" if runs[column].dtype.kind == "f" else "left")

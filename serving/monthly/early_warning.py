@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from features.store import Store, sql_literal
+from features.store import Store
 from models.levels import LEVEL_INDEX
 from serving.results.rows import StoredWarning
 
@@ -61,11 +61,11 @@ def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, l
     rows = duckdb.sql(f"""
         SELECT uscc, list(DISTINCT trigger ORDER BY trigger)
                        FILTER (WHERE trigger IS NOT NULL) AS triggers FROM (
-          SELECT uscc, CASE WHEN revoked_on IS NULL OR revoked_on > DATE '{until}'
+          SELECT uscc, CASE WHEN revoked_on IS NULL OR revoked_on > $until
                             THEN {RECORD_TRIGGERS} END AS trigger
-          FROM read_parquet({sql_literal(path)})
-          WHERE collected_on > DATE '{since}' AND collected_on <= DATE '{until}')
-        GROUP BY uscc""").fetchall()
+          FROM read_parquet($path)
+          WHERE collected_on > $since AND collected_on <= $until)
+        GROUP BY uscc""", params={"path": str(path), "since": since, "until": until}).fetchall()
     return {uscc: list(triggers or []) for uscc, triggers in rows}
 
 

@@ -38,6 +38,19 @@ runs = sa.Table(
     sa.Column("finished_at", sa.DateTime(timezone=True)),
 )
 
+leases = sa.Table(
+    "period_leases", metadata,
+    sa.Column("period", sa.Date, primary_key=True),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("renewed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""The one run allowed to write a period, while it writes: the primary key on ``period``
+makes taking it atomic on every database; the holder's host and pid (and how recently it
+renewed the lease) tell a live writer from one that died."""
+
 _factor_columns = [
     column
     for way in ("up", "down")

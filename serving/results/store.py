@@ -6,14 +6,26 @@ transaction); `publish` flips the period's publication to the run and marks the 
 superseded, in one transaction. Readers go through `publications`, so they see the whole old
 period or the whole new one. A run killed at any point leaves the published state untouched;
 `discard_unpublished` (called when the next run begins) removes its rows.
+
+One writer per period: `begin_run` takes the period's lease (``period_leases``) or refuses
+with `PeriodBusy` while a live run holds it. A holder is live while its process runs (same
+host) or, on another host, while it renewed the lease (every batch) within `LEASE_EXPIRES`;
+only runs without a live lease are discarded. `publish`, `finish` and `abandon` release it;
+`writing_run` abandons its run on any failure, so no failure leaves a run ``writing``.
+
+Every fault of the database itself (unreachable, read-only, locked, missing driver) is a
+`ResultsStoreError` naming the URL with its password masked.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
+import os
+import socket
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -33,6 +45,7 @@ from serving.results.rows import (
     StoredWarning,
 )
 from serving.results.schema import (
+    leases,
     period_analysis,
     publications,
     regional_risk,
@@ -42,6 +55,26 @@ from serving.results.schema import (
 )
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+LEASE_EXPIRES = dt.timedelta(minutes=15)
+"""How long a period's lease held from another host stays live without renewal."""
+
+
+class ResultsStoreError(RuntimeError):
+    """The results database cannot be used; the message names its (masked) URL."""
+
+
+class PeriodBusy(ValueError):
+    """Another live run is writing the period."""
+
+
+def masked_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, fit to show in a message."""
+    try:
+        parsed = sa.engine.make_url(url)
+        return url if parsed.password is None else parsed.render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url if "@" not in url else url.split("://", 1)[0] + "://***@" + url.rsplit(
+            "@", 1)[1]
 
 
 class ResultsStore:
@@ -49,11 +82,28 @@ class ResultsStore:
 
     def __init__(self, url: str) -> None:
         self.url = url
-        if self.url.startswith("sqlite:///"):
-            Path(self.url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = sa.create_engine(self.url)
+        self.shown = masked_url(url)
+        try:
+            parsed = sa.engine.make_url(url)
+            if parsed.get_backend_name() == "sqlite":
+                _prepare_sqlite_file(parsed.database)
+            self.engine = sa.create_engine(parsed)
+        except (sa.exc.ArgumentError, ImportError, OSError) as error:
+            raise ResultsStoreError(f"results store {self.shown}: cannot open it: "
+                                    f"{_first_line(error)}") from None
+        sa.event.listen(self.engine, "handle_error", self._fault)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def _fault(self, context: sa.engine.ExceptionContext) -> None:
+        """Turn a fault of the database (not a constraint or a statement) into one line."""
+        error = context.sqlalchemy_exception
+        denied = (isinstance(error, sa.exc.ProgrammingError)
+                  and getattr(context.original_exception, "sqlstate", None) == "42501")
+        if denied or isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError
+                                | sa.exc.InternalError):
+            raise ResultsStoreError(f"results store {self.shown}: "
+                                    f"{_first_line(context.original_exception)}") from None
 
     def migrate(self) -> ResultsStore:
         """Bring the schema to the latest Alembic revision."""
@@ -69,29 +119,95 @@ class ResultsStore:
     def begin_run(self, period: dt.date, kind: str, model_uri: str, model_version: str,
                   rules_version: str, profile: str, data_fingerprint: str,
                   store_version: str) -> str:
-        self.discard_unpublished(period)
+        """Take the period's lease (or raise `PeriodBusy`), discard the runs of writers that
+        died, and register a new ``writing`` run."""
         run_id = str(uuid.uuid4())
-        with self.engine.begin() as connection:
-            connection.execute(runs.insert().values(
-                run_id=run_id, period=period, kind=kind, status="writing",
-                model_uri=model_uri, model_version=model_version,
-                rules_version=rules_version, profile=profile,
-                data_fingerprint=data_fingerprint, store_version=store_version, rows=0,
-                started_at=_now()))
+        self._take_lease(period, run_id)
+        try:
+            self.discard_unpublished(period)
+            with self.engine.begin() as connection:
+                connection.execute(runs.insert().values(
+                    run_id=run_id, period=period, kind=kind, status="writing",
+                    model_uri=model_uri, model_version=model_version,
+                    rules_version=rules_version, profile=profile,
+                    data_fingerprint=data_fingerprint, store_version=store_version, rows=0,
+                    started_at=_now()))
+        except BaseException:
+            with self.engine.begin() as connection:
+                connection.execute(leases.delete().where(leases.c.run_id == run_id))
+            raise
         return run_id
 
-    def discard_unpublished(self, period: dt.date) -> int:
-        """Remove runs of ``period`` left ``writing`` by a run that died; their row count."""
+    @contextlib.contextmanager
+    def writing_run(self, period: dt.date, kind: str, model_uri: str, model_version: str,
+                    rules_version: str, profile: str, data_fingerprint: str,
+                    store_version: str) -> Iterator[str]:
+        """`begin_run`, and `abandon` the run if the block fails before publishing it."""
+        run_id = self.begin_run(period, kind, model_uri, model_version, rules_version,
+                                profile, data_fingerprint, store_version)
+        try:
+            yield run_id
+        except BaseException as error:
+            try:
+                self.abandon(run_id)
+            except Exception as cleanup:  # the lease dies with this process; say so
+                error.add_note(f"run {run_id} could not be removed: {cleanup}")
+            raise
+
+    def abandon(self, run_id: str) -> None:
+        """Remove a run that is still ``writing`` (and its rows), and release its lease."""
         with self.engine.begin() as connection:
+            if connection.execute(sa.select(runs.c.status).where(
+                    runs.c.run_id == run_id)).scalar_one_or_none() == "writing":
+                _delete_runs(connection, [run_id])
+            connection.execute(leases.delete().where(leases.c.run_id == run_id))
+
+    def _take_lease(self, period: dt.date, run_id: str) -> None:
+        """Insert the period's lease; a lease held by a writer that died is taken over."""
+        for _ in range(3):
+            now = _now()
+            try:
+                with self.engine.begin() as connection:
+                    connection.execute(leases.insert().values(
+                        period=period, run_id=run_id, host=socket.gethostname(),
+                        pid=os.getpid(), acquired_at=now, renewed_at=now))
+                return
+            except sa.exc.IntegrityError:
+                pass
+            with self.engine.begin() as connection:
+                held = connection.execute(sa.select(leases).where(
+                    leases.c.period == period)).one_or_none()
+                if held is not None and _alive(held):
+                    raise PeriodBusy(
+                        f"{period} is being written by run {held.run_id} (pid {held.pid} on "
+                        f"{held.host}, since {_utc(held.acquired_at):%Y-%m-%d %H:%M:%S} UTC); "
+                        "try again when it has finished")
+                if held is not None:
+                    connection.execute(leases.delete().where(
+                        leases.c.period == period, leases.c.run_id == held.run_id))
+        raise PeriodBusy(f"{period}: could not take the period's lease; another run keeps "
+                         "taking it")
+
+    def discard_unpublished(self, period: dt.date) -> int:
+        """Remove runs of ``period`` left ``writing`` by a writer that died (none holds the
+        period's live lease); their row count."""
+        with self.engine.begin() as connection:
+            held = connection.execute(sa.select(leases).where(
+                leases.c.period == period)).one_or_none()
+            live = held.run_id if held is not None and _alive(held) else None
             stale = [r.run_id for r in connection.execute(
                 sa.select(runs.c.run_id).where(runs.c.period == period,
-                                               runs.c.status == "writing"))]
-            removed = 0
-            for table in (results, warnings, period_analysis, regional_risk):
-                outcome = connection.execute(table.delete().where(table.c.run_id.in_(stale)))
-                removed += outcome.rowcount if table is results else 0
-            connection.execute(runs.delete().where(runs.c.run_id.in_(stale)))
-        return removed
+                                               runs.c.status == "writing",
+                                               runs.c.run_id != live if live else sa.true()))]
+            return _delete_runs(connection, stale)
+
+    def _renew(self, connection: sa.Connection, run_id: str) -> None:
+        """Renew the run's lease; a run whose lease was taken over must stop."""
+        renewed = connection.execute(leases.update().where(leases.c.run_id == run_id)
+                                     .values(renewed_at=_now()))
+        if renewed.rowcount == 0:
+            raise PeriodBusy(f"run {run_id} no longer holds its period's lease (taken over "
+                             "as abandoned); its rows are not kept")
 
     def write_results(self, run_id: str, batch: pa.Table | pa.RecordBatch) -> int:
         """Append one batch of result rows (columns named as in the ``results`` table)."""
@@ -99,6 +215,9 @@ class ResultsStore:
         columns = [c.name for c in results.columns if c.name != "run_id"]
         table = table.select(columns)
         with self.engine.begin() as connection:
+            self._renew(connection, run_id)
+            if table.num_rows == 0:
+                return 0
             if connection.dialect.name == "postgresql":
                 _copy_postgres(connection, "results", ["run_id", *columns], run_id, table)
             else:
@@ -135,8 +254,9 @@ class ResultsStore:
         return len(values)
 
     def publish(self, run_id: str) -> RunInfo:
-        """Make ``run_id`` the period's published run, atomically."""
+        """Make ``run_id`` the period's published run and release its lease, atomically."""
         with self.engine.begin() as connection:
+            self._renew(connection, run_id)
             run = connection.execute(sa.select(runs).where(runs.c.run_id == run_id)).one()
             previous = connection.execute(sa.select(publications.c.run_id).where(
                 publications.c.period == run.period)).scalar_one_or_none()
@@ -151,13 +271,16 @@ class ResultsStore:
                     status="superseded"))
             connection.execute(runs.update().where(runs.c.run_id == run_id).values(
                 status="published", finished_at=_now()))
+            connection.execute(leases.delete().where(leases.c.run_id == run_id))
         return self.run(run_id)
 
     def finish(self, run_id: str, status: str = "recorded") -> None:
-        """Close a run that is not a period's publication (a rescore)."""
+        """Close a run that is not a period's publication (a rescore); release its lease."""
         with self.engine.begin() as connection:
+            self._renew(connection, run_id)
             connection.execute(runs.update().where(runs.c.run_id == run_id).values(
                 status=status, finished_at=_now()))
+            connection.execute(leases.delete().where(leases.c.run_id == run_id))
 
     def set_mlflow_run(self, run_id: str, mlflow_run_id: str) -> None:
         with self.engine.begin() as connection:
@@ -245,6 +368,52 @@ class ResultsStore:
                  .order_by(regional_risk.c.prefecture, regional_risk.c.industry_section))
         with self.engine.connect() as connection:
             return [RegionalRisk(**r._mapping) for r in connection.execute(query)]
+
+
+def _delete_runs(connection: sa.Connection, run_ids: list[str]) -> int:
+    """Delete runs and every row under them; the number of result rows removed."""
+    removed = 0
+    for table in (results, warnings, period_analysis, regional_risk):
+        outcome = connection.execute(table.delete().where(table.c.run_id.in_(run_ids)))
+        removed += outcome.rowcount if table is results else 0
+    connection.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))
+    return removed
+
+
+def _alive(lease: Any) -> bool:
+    """Whether the writer holding ``lease`` is still running."""
+    if lease.host == socket.gethostname():
+        try:
+            os.kill(lease.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return _now() - _utc(lease.renewed_at) < LEASE_EXPIRES
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _prepare_sqlite_file(database: str | None) -> None:
+    """Create a SQLite results file owner-only (0600; SQLite gives its -wal and -shm the
+    file's mode) in folders created owner-only (0700). A ``file:`` URI is left as given."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 def _run_info(row: Any) -> RunInfo:

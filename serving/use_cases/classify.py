@@ -3,6 +3,10 @@
 features at the period → `BatchClassifier` over record batches (score, rules, explanation) →
 results written under a new run → warnings, month-over-month analysis and regional risk
 beside them → the period published atomically → the analysis logged to MLflow.
+
+A run pins the store version it starts from and reads everything (fingerprint, features,
+triggers) from that version, whatever an ingest publishes meanwhile; it holds its period's
+lease while it writes, and a failure before publishing removes its run.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil.relativedelta import relativedelta
 
+from features.coverage import require_covered
 from features.engines import compute_features
 from features.store import Store
+from features.training_set import data_end
 from models.explain.points import Explainer
 from models.policy.profiles import Profile
 from models.registry import LoadedModel
@@ -50,6 +56,9 @@ class PeriodOutcome:
     analysis: PeriodAnalysis | None = None
     """The month-over-month analysis (None when nothing was recomputed, and for a rescore)."""
     timings: dict[str, float] = field(default_factory=dict)
+    tracking_error: str | None = None
+    """Why the period, published, could not be logged to MLflow (None when it was, or when
+    no tracker was given)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,10 @@ def classify_period(
     batch_rows: int = BATCH_ROWS, progress: Progress | None = None,
 ) -> PeriodOutcome:
     """Classify every enterprise alive at ``period`` and publish the period; log it with
-    ``tracker`` when one is given."""
+    ``tracker`` when one is given (a failure to log leaves the period published and is
+    reported in ``tracking_error``)."""
+    store = store.pinned()
+    require_covered(store, period)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
     identity = {"model_version": model.version, "rules_version": model.rules_version,
@@ -96,76 +108,91 @@ def classify_period(
     clock = time.perf_counter()
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, period,
                                  model.version)
-    run_id = results.begin_run(period, "monthly", model.uri, store_version=store.version or "",
-                               **identity)
     timings["explanation tables"] = _lap(clock)
-    kept = []
-    done, total = 0, features.num_rows
-    score_seconds = write_seconds = 0.0
-    for batch in features.to_batches(batch_rows):
-        started = time.perf_counter()
-        result = classifier.classify(batch)
-        score_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        results.write_results(run_id, result)
-        write_seconds += time.perf_counter() - started
-        kept.append(result.select(SUMMARY_COLUMNS))
-        done += result.num_rows
-        if progress:
-            progress(done, total)
-    timings["score, rules, explain"] = score_seconds
-    timings["write results"] = write_seconds
+    with results.writing_run(period, "monthly", model.uri, store_version=store.version or "",
+                             **identity) as run_id:
+        kept = []
+        done, total = 0, features.num_rows
+        score_seconds = write_seconds = 0.0
+        for batch in features.to_batches(batch_rows):
+            started = time.perf_counter()
+            result = classifier.classify(batch)
+            score_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            results.write_results(run_id, result)
+            write_seconds += time.perf_counter() - started
+            kept.append(result.select(SUMMARY_COLUMNS))
+            done += result.num_rows
+            if progress:
+                progress(done, total)
+        timings["score, rules, explain"] = score_seconds
+        timings["write results"] = write_seconds
 
-    clock = time.perf_counter()
-    current = pa.Table.from_batches(kept, schema=SUMMARY_SCHEMA)
-    previous_run = results.previous_published(period)
-    previous = (results.results_of(previous_run.run_id, SUMMARY_COLUMNS)
-                if previous_run else None)
-    since = previous_run.period if previous_run else period - relativedelta(months=1)
-    found = build_warnings(current, previous, record_triggers(store, since, period), period)
-    results.write_warnings(run_id, found)
-    analysis = analyse(current, previous, severity_counts(found), since)
-    results.write_analysis(run_id, period, previous_run.period if previous_run else None,
-                           analysis)
-    results.write_regional(run_id, regional_risk(current, previous, period))
-    timings["warnings, analysis, regional"] = _lap(clock)
+        clock = time.perf_counter()
+        current = pa.Table.from_batches(kept, schema=SUMMARY_SCHEMA)
+        previous_run = results.previous_published(period)
+        previous = (results.results_of(previous_run.run_id, SUMMARY_COLUMNS)
+                    if previous_run else None)
+        since = previous_run.period if previous_run else period - relativedelta(months=1)
+        found = build_warnings(current, previous, record_triggers(store, since, period),
+                               period)
+        results.write_warnings(run_id, found)
+        analysis = analyse(current, previous, severity_counts(found), since)
+        results.write_analysis(run_id, period, previous_run.period if previous_run else None,
+                               analysis)
+        results.write_regional(run_id, regional_risk(current, previous, period))
+        timings["warnings, analysis, regional"] = _lap(clock)
 
-    clock = time.perf_counter()
-    run = results.publish(run_id)
-    timings["publish"] = _lap(clock)
+        clock = time.perf_counter()
+        run = results.publish(run_id)
+        timings["publish"] = _lap(clock)
+    tracking_error = None
     if tracker is not None:
         clock = time.perf_counter()
-        results.set_mlflow_run(run_id, tracker.log_period(run, analysis, timings))
+        try:
+            results.set_mlflow_run(run_id, tracker.log_period(run, analysis, timings))
+        except Exception as error:  # the period is published: report, never undo
+            tracking_error = _describe(error)
         timings["mlflow"] = _lap(clock)
-    return PeriodOutcome(run, False, found, analysis, timings)
+    return PeriodOutcome(run, False, found, analysis, timings, tracking_error)
 
 
 def rescore(
-    store: Store, results: ResultsStore, model: LoadedModel, since: dt.date, as_of: dt.date,
-    profile: Profile,
+    store: Store, results: ResultsStore, model: LoadedModel, since: dt.date,
+    as_of: dt.date | None, profile: Profile,
 ) -> RescoreOutcome:
     """Re-score the enterprises with records collected in (since, as_of] and record
-    warnings against the latest published period on or before ``since``."""
+    warnings against the latest published period on or before ``since``; ``as_of`` defaults
+    to the store's data end (its last collection date)."""
+    store = store.pinned()
+    as_of = data_end(store) if as_of is None else as_of
     if since >= as_of:
         raise InvalidRequest(f"--since {since} must be before the as-of date {as_of}")
+    require_covered(store, as_of)
     triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
     features = compute_features(store, as_of)
     subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(triggers), pa.string())))
-    run_id = results.begin_run(as_of, "rescore", model.uri, model_version=model.version,
-                               rules_version=model.rules_version, profile=profile.key,
-                               data_fingerprint=data_fingerprint(store),
-                               store_version=store.version or "")
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, as_of,
                                  model.version)
-    result = classifier.classify(subset)
-    results.write_results(run_id, result)
-    baseline = results.previous_published(since + dt.timedelta(days=1))
-    previous = (results.results_of(baseline.run_id, ("uscc", "risk_level"))
-                if baseline else None)
-    found = build_warnings(pa.Table.from_batches([result]), previous, triggers, as_of)
-    results.write_warnings(run_id, found)
-    results.finish(run_id)
+    with results.writing_run(as_of, "rescore", model.uri, model_version=model.version,
+                             rules_version=model.rules_version, profile=profile.key,
+                             data_fingerprint=data_fingerprint(store),
+                             store_version=store.version or "") as run_id:
+        result = classifier.classify(subset)
+        results.write_results(run_id, result)
+        baseline = results.previous_published(since + dt.timedelta(days=1))
+        previous = (results.results_of(baseline.run_id, ("uscc", "risk_level"))
+                    if baseline else None)
+        found = build_warnings(pa.Table.from_batches([result]), previous, triggers, as_of)
+        results.write_warnings(run_id, found)
+        results.finish(run_id)
     return RescoreOutcome(results.run(run_id), result.num_rows, found)
+
+
+def _describe(error: BaseException) -> str:
+    """One line naming the error's type and its first line of text."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {lines[0]}" if lines else type(error).__name__
 
 
 def _lap(started: float) -> float:

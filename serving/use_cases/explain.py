@@ -6,12 +6,14 @@ import datetime as dt
 
 import pyarrow.compute as pc
 
+from features.coverage import require_covered
 from features.engines import compute_features
 from features.store import Store
 from models.explain.explanation import Explanation, explain_rows
 from models.explain.points import Explainer
 from models.policy.profiles import Profile
 from models.registry import LoadedModel
+from serving.use_cases.arguments import normal_uscc
 from serving.use_cases.errors import NotFound
 
 
@@ -22,7 +24,11 @@ def explain_enterprise(
     """Base points, every feature's points, and the rules and fusion lines up to the final
     score of ``uscc`` at ``as_of``. The features are computed for the whole province at the
     date, as the related-party features need the neighbours. Pass ``explainer`` to reuse the
-    model's compiled explanation tables across calls."""
+    model's compiled explanation tables across calls. ``uscc`` is read without surrounding
+    spaces and in upper case."""
+    uscc = normal_uscc(uscc)
+    store = store.pinned()
+    require_covered(store, as_of)
     features = compute_features(store, as_of)
     row = features.filter(pc.equal(features["uscc"], uscc))
     if row.num_rows == 0:

@@ -6,6 +6,7 @@ import datetime as dt
 
 from serving.results.rows import HistoryEntry, RegionalRisk, StoredWarning
 from serving.results.store import ResultsStore
+from serving.use_cases.arguments import normal_uscc
 from serving.use_cases.errors import NotFound
 
 
@@ -16,7 +17,9 @@ def published_periods(results: ResultsStore) -> list[dt.date]:
 
 def enterprise_history(results: ResultsStore, uscc: str) -> list[HistoryEntry]:
     """An enterprise's published classifications, oldest first, with the versions behind
-    each (全程可查询、可追溯)."""
+    each (全程可查询、可追溯). ``uscc`` is read without surrounding spaces and in upper
+    case."""
+    uscc = normal_uscc(uscc)
     entries = results.history(uscc)
     if not entries:
         raise NotFound(f"{uscc}: no published classification in the results store")
@@ -25,9 +28,11 @@ def enterprise_history(results: ResultsStore, uscc: str) -> list[HistoryEntry]:
 
 def period_warnings(results: ResultsStore, period: dt.date,
                     limit: int | None = None) -> list[StoredWarning]:
-    """A published period's early warnings, most severe first (none if it is unpublished)."""
+    """A published period's early warnings, most severe first."""
     run = results.published_run(period)
-    return [] if run is None else results.warnings_of(run.run_id, limit)
+    if run is None:
+        raise NotFound(f"no classification is published for {period}")
+    return results.warnings_of(run.run_id, limit)
 
 
 def period_regional_risk(results: ResultsStore, period: dt.date) -> list[RegionalRisk]:

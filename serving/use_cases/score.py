@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from models.classification import classify
+from models.feature_frame import InputWarning
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
 from models.registry import LoadedModel
@@ -27,6 +28,8 @@ class ScoredTable:
     model_version: str
     rules_version: str
     profile: str
+    warnings: tuple[InputWarning, ...] = field(default=())
+    """Feature columns read as missing wholesale (empty, or categories unseen in training)."""
 
     @property
     def rows(self) -> int:
@@ -52,7 +55,8 @@ def score_table(
         counts[row["values"]] = row["counts"]
     return ScoredTable(output.replace_schema_metadata(classified.schema.metadata), counts,
                        model.version, result.judgement.rules_version,
-                       result.judgement.profile.key)
+                       result.judgement.profile.key,
+                       tuple(model.model.spec.input_warnings(data, source)))
 
 
 def score_file(
@@ -60,7 +64,10 @@ def score_file(
     rules: RuleSet | None = None, as_of: dt.date | None = None,
 ) -> ScoredTable:
     """`score_table` from a CSV or Parquet file to another (format by ``out``'s extension;
-    in CSV the fired rules are joined by ``;``)."""
+    in CSV the fired rules are joined by ``;``). ``out`` may not be ``table`` itself."""
+    if out.resolve() == table.resolve():
+        raise InvalidRequest(f"--out {out} is the input table {table}: writing it would "
+                             "replace the input; choose another output file")
     scored = score_table(model, read_table_file(table), profile, keep, rules, as_of,
                          source=str(table))
     output = scored.table

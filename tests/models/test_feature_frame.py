@@ -48,3 +48,38 @@ def test_unsupported_training_column_type_is_named() -> None:
     table = pa.table({"founded": pa.array([0, 1], pa.date32())})
     with pytest.raises(FeatureTableError, match="'founded': expected a number or a category"):
         FeatureSpec.infer(table, ["founded"])
+
+
+def test_an_infinite_value_is_refused_naming_row_and_column() -> None:
+    spec = FeatureSpec.infer(TRAINING, ["penalties_12m", "capital"])
+    scoring = pa.table({"penalties_12m": [1, 2], "capital": [1.0, -math.inf]})
+    with pytest.raises(FeatureTableError, match=r"s\.csv: row 2, column 'capital': expected a "
+                                                r"finite number, found -inf"):
+        spec.matrix(scoring, "s.csv")
+
+
+@pytest.mark.parametrize("name", ["penalties_12m", "registered_capital", "days_since_penalty",
+                                  "age_years"])
+def test_a_negative_value_where_the_unit_cannot_be_negative_is_refused(name: str) -> None:
+    spec = FeatureSpec.infer(pa.table({name: [1.0, 2.0]}), [name])
+    with pytest.raises(FeatureTableError, match=rf"row 3, column '{name}': expected a number "
+                                                r"≥ 0 \(.*\), found -1"):
+        spec.matrix(pa.table({name: [0.0, None, -1.0]}), "s.csv")
+
+
+def test_negative_values_in_other_columns_are_scored() -> None:
+    spec = FeatureSpec.infer(TRAINING, ["capital"])
+    assert spec.matrix(pa.table({"capital": [-2.5]}))[0, 0] == -2.5
+
+
+def test_input_warnings_name_empty_columns_and_unseen_categories() -> None:
+    spec = FeatureSpec.infer(TRAINING, ["penalties_12m", "capital", "industry_section"])
+    scoring = pa.table({"penalties_12m": [1, 2, 3],
+                        "capital": pa.array([None, None, None], pa.float64()),
+                        "industry_section": ["C", "Q", "Q"]})
+    found = spec.input_warnings(scoring, "s.csv")
+    assert [(w.column, w.kind) for w in found] == [("capital", "empty_column"),
+                                                    ("industry_section", "unseen_categories")]
+    assert "s.csv: column 'capital'" in str(found[0]) and "every one of the 3 rows" in str(found[0])
+    assert "2 rows" in str(found[1]) and "'Q'" in str(found[1])
+    assert spec.input_warnings(TRAINING) == []

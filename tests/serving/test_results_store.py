@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
 from serving.monthly.batch import RESULT_SCHEMA
+from serving.results.schema import leases
 from serving.results.store import ResultsStore
 
 PERIOD = dt.date(2025, 12, 31)
@@ -66,10 +69,19 @@ def test_an_abandoned_run_is_discarded_by_the_next(database_url: str) -> None:
     store.publish(published)
     abandoned = begin(store)
     store.write_results(abandoned, result_rows(3, 900.0))
+    with store.engine.begin() as connection:  # its writer dies
+        connection.execute(leases.update().values(pid=dead_pid()))
     assert store.discard_unpublished(PERIOD) == 3
     with pytest.raises(sa.exc.NoResultFound):
         store.run(abandoned)
     assert store.published_results(PERIOD).num_rows == 5
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def test_values_round_trip(database_url: str) -> None:

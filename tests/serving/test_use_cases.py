@@ -8,7 +8,9 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from typer.testing import CliRunner
 
+from ecr_cli.main import app
 from features.store import Store
 from models.policy.profiles import profile
 from models.registry import ModelRegistry
@@ -23,6 +25,7 @@ from serving.use_cases import (
     rescore,
 )
 from tests.conftest import Trained
+from tests.serving.test_results_store import begin, result_rows
 
 DECEMBER = dt.date(2025, 12, 31)
 
@@ -62,4 +65,23 @@ def test_reads_of_what_is_not_published(results: ResultsStore) -> None:
         enterprise_history(results, "91350200776049653A")
     with pytest.raises(NotFound, match="no classification is published for 2025-12-31"):
         period_regional_risk(results, DECEMBER)
-    assert period_warnings(results, DECEMBER) == []
+    with pytest.raises(NotFound, match="no classification is published for 2025-12-31"):
+        period_warnings(results, DECEMBER)
+
+
+def test_history_reads_the_code_without_spaces_and_case(results: ResultsStore) -> None:
+    run = begin(results, DECEMBER)
+    rows = result_rows(2, 300.0)
+    results.write_results(run, rows)
+    results.publish(run)
+    uscc = rows["uscc"][0].as_py()
+    entries = enterprise_history(results, f"  {uscc.lower()}\t")
+    assert [e.result.uscc for e in entries] == [uscc]
+
+
+def test_the_commands_refuse_what_is_not_published(tmp_path: Path) -> None:
+    database = ["--database-url", f"sqlite:///{tmp_path}/results.db"]
+    result = CliRunner().invoke(app, ["warnings", "--as-of", "2025-12-31", *database])
+    assert result.exit_code == 2
+    assert result.stderr == "error: no classification is published for 2025-12-31\n"
+    assert result.stdout == ""
