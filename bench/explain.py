@@ -35,8 +35,8 @@ from models.explain.points import Explainer
 from models.feature_frame import FeatureSpec
 from models.risk_model import RiskModel
 from training.booster import default_threads, fixed_params
-from training.parameters import default_params
 from training.class_policy import ClassPolicy
+from training.parameters import default_params
 from training.table import feature_columns, read_table
 
 TARGET_SECONDS = 60.0
