@@ -429,14 +429,10 @@ def _baseline_run(c: _Context, model_type: str, label: str,
 
 def _frame(table: pa.Table, spec: FeatureSpec) -> pd.DataFrame:
     """Feature columns as pandas for optbinning: numbers as float, categories as text."""
-    frame = pd.DataFrame(index=range(table.num_rows))
-    for name in spec.names:
-        column = table[name]
-        if name in spec.levels:
-            frame[name] = np.asarray(column.cast(pa.string()).to_pylist(), dtype=object)
-        else:
-            frame[name] = column.cast(pa.float64()).to_numpy()
-    return frame
+    columns = {name: (np.asarray(table[name].cast(pa.string()).to_pylist(), dtype=object)
+                      if name in spec.levels else table[name].cast(pa.float64()).to_numpy())
+               for name in spec.names}
+    return pd.DataFrame(columns, index=range(table.num_rows))
 
 
 def _prefixed(values: dict[str, str], prefix: str) -> dict[str, str]:
