@@ -112,7 +112,7 @@ def test_features_out_that_cannot_be_written_is_a_one_line_error(tmp_path: Path)
     store = build_store(tmp_path / "data")
     (tmp_path / "a-file").write_text("x")
     for out in (tmp_path, tmp_path / "a-file" / "features.parquet"):
-        result = CliRunner().invoke(app, ["features", "--as-of", "2024-12-31", "--out", str(out),
+        result = CliRunner().invoke(app, ["features", "--as-of", "2024-06-30", "--out", str(out),
                                           "--store", str(store.root)])
         assert result.exit_code == 2, result.output
         assert result.output.startswith(f"error: {out}: cannot write") and (
