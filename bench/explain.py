@@ -5,7 +5,7 @@ Target (issue 6): all 1,000,000 enterprises with the production-size model in �
 timed on the same sample rows in the same run, with the largest difference between the two.
 
 The production-size model is trained here on one labelled snapshot of the province with the
-production parameters (`training.booster.DEFAULT_PARAMS`: depth ≤ 6, 31 leaves) and a fixed
+production parameters (`training.parameters.default_params`: depth ≤ 6, 31 leaves) and a fixed
 number of trees (default 300, the size the issue quotes), Platt-calibrated and mapped to
 0–1000 with the default class policy. The explanation timed is the whole
 `models.explain.points.Explainer`: TreeSHAP contributions, the model score and the points.
@@ -34,8 +34,9 @@ from models.calibration import PlattCalibrator
 from models.explain.points import Explainer
 from models.feature_frame import FeatureSpec
 from models.risk_model import RiskModel
-from training.booster import DEFAULT_PARAMS, default_threads, fixed_params
+from training.booster import default_threads, fixed_params
 from training.class_policy import ClassPolicy
+from training.parameters import default_params
 from training.table import feature_columns, read_table
 
 TARGET_SECONDS = 60.0
@@ -56,7 +57,7 @@ def production_model(work: Path, store: Store, trees: int, seed: int,
     spec = FeatureSpec.from_catalog(data.table, names)
     x = spec.matrix(data.table)
     y = data.table["adverse"].to_numpy()
-    params = fixed_params(spec, seed, default_threads()) | DEFAULT_PARAMS | shape
+    params = fixed_params(spec, seed, default_threads()) | default_params(len(y)) | shape
     started = time.perf_counter()
     train = np.random.default_rng(seed).random(len(y)) < 0.8
     booster = lgb.train(params, lgb.Dataset(x[train], y[train], free_raw_data=False),
@@ -78,8 +79,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000,
                         help="Rows to explain: every enterprise alive at the as-of date, "
                              "topped up from the earlier labelled snapshot.")
-    parser.add_argument("--depth", type=int, default=DEFAULT_PARAMS["max_depth"])
-    parser.add_argument("--leaves", type=int, default=DEFAULT_PARAMS["num_leaves"])
+    parser.add_argument("--depth", type=int, default=default_params(1)["max_depth"])
+    parser.add_argument("--leaves", type=int, default=default_params(1)["num_leaves"])
     parser.add_argument("--sample", type=int, default=20_000,
                         help="Rows on which pred_contrib and this explainer are compared.")
     args = parser.parse_args()

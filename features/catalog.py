@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from features.reference.record_types import RECORD_TYPES
+
 WINDOWS = (3, 12, 36)
 """Look-back windows in months."""
 
@@ -45,9 +47,11 @@ class Unit(StrEnum):
     FLAG = "flag"
     GRADE = "grade"
     CATEGORY = "category"
+    DECAYED = "decayed count"
+    RATIO = "ratio"
 
 
-ZERO_WHEN_ABSENT = {Unit.COUNT, Unit.YUAN, Unit.FLAG}
+ZERO_WHEN_ABSENT = {Unit.COUNT, Unit.YUAN, Unit.FLAG, Unit.DECAYED}
 """Units whose value is 0 (not missing) for an enterprise without any matching record."""
 NON_NEGATIVE = {Unit.COUNT, Unit.YUAN, Unit.WAN_YUAN, Unit.DAYS, Unit.WORKING_DAYS, Unit.YEARS,
                 Unit.SHARE, Unit.FLAG}
@@ -277,6 +281,63 @@ CATALOG: tuple[Feature, ...] = (
             "longest collection delay in the last 36 months", Q, 0, Unit.WORKING_DAYS,
             "Working days from forming to collection, Monday–Friday"),
 )
+
+HALF_LIFE_DAYS = 365.0
+"""Half-life of a record's weight in the decayed counts."""
+EVENTS: tuple[tuple[str, str | None], ...] = tuple(
+    event for t in RECORD_TYPES for event in ((t.code, None), *((t.code, o) for o in t.outcomes))
+)
+"""Every record type, and every outcome of a type: what the generic features count."""
+EVENT_DIMENSIONS = {
+    **dict.fromkeys(("registration_change", "equity_pledge", "ip_pledge", "annual_report"), D),
+    **dict.fromkeys(("complaint", "honour", "credit_commitment", "small_business_support"), SO),
+}
+"""The dimension of a record type's generic features (supervision when not listed)."""
+
+
+def event_column(record_type: str, outcome: str | None) -> str:
+    """``ev_spot_check`` / ``ev_spot_check__problem_found``: the stem of an event's features."""
+    return f"ev_{record_type}__{outcome}" if outcome else f"ev_{record_type}"
+
+
+def _generic_features() -> tuple[Feature, ...]:
+    """Five unconstrained features per event (`features.engineering.generic`)."""
+    names = {t.code: t for t in RECORD_TYPES}
+    out = []
+    for code, outcome in EVENTS:
+        kind = names[code]
+        stem = event_column(code, outcome)
+        zh = f"{kind.zh}（{outcome}）" if outcome else kind.zh
+        en = f"{kind.en} ({outcome})" if outcome else kind.en
+        where = f"{code} records" + (f" with outcome {outcome}" if outcome else "")
+        dimension = EVENT_DIMENSIONS.get(code, S)
+        out += [Feature(f"{stem}_{w}m", f"近{w}个月{zh}次数", f"{en} in the last {w} months",
+                        dimension, 0, C, f"Generic: {where}") for w in WINDOWS]
+        out += [
+            Feature(f"{stem}_days_since", f"距最近一次{zh}天数", f"days since the last {en}",
+                    dimension, 0, Unit.DAYS, f"Generic: {where}; missing when none"),
+            Feature(f"{stem}_decayed", f"{zh}近期加权次数",
+                    f"{en}, decayed count (half-life {HALF_LIFE_DAYS:.0f} days)", dimension, 0,
+                    Unit.DECAYED, f"Generic: {where}, each weighing 2^(−age / half-life)"),
+        ]
+    return tuple(out)
+
+
+GENERIC = _generic_features()
+RELATED_GENERIC: tuple[Feature, ...] = tuple(
+    Feature(name, zh, en, R, 0, unit, description) for name, zh, en, unit, description in (
+        ("related_adverse_12m", "关联企业近12个月不良记录数",
+         "adverse records of related enterprises in the last 12 months", C,
+         "Generic: the label's adverse records (penalty, listings, failed spot check) of the "
+         "enterprises sharing a person, counted once per shared person"),
+        ("related_adverse_36m", "关联企业近36个月不良记录数",
+         "adverse records of related enterprises in the last 36 months", C,
+         "Generic: as related_adverse_12m over 36 months"),
+        ("related_adverse_rate_12m", "关联企业近12个月户均不良记录数",
+         "adverse records per related enterprise in the last 12 months", Unit.RATIO,
+         "Generic: related_adverse_12m / related_enterprises; missing without any"),
+    ))
+CATALOG = (*CATALOG, *GENERIC, *RELATED_GENERIC)
 
 BY_NAME = {f.name: f for f in CATALOG}
 FEATURE_NAMES = tuple(f.name for f in CATALOG)

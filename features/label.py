@@ -9,53 +9,20 @@ was not an adverse outcome.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
 
 from features.engineering.pit import AsOf
-from features.reference.record_types import BY_CODE
+from features.outcomes import DEFAULT_OUTCOMES, Outcome
+
+__all__ = ["DEFAULT_OUTCOMES", "HORIZON_MONTHS", "Outcome", "attach_label", "label_table",
+           "outcome_window", "window_complete"]
 
 HORIZON_MONTHS = 12
 COLLECTION_GRACE_DAYS = 28
 """20 working days, the longest collection deadline in the seeds: a window is only complete
 when records formed at its end have had time to arrive."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    record_type: str
-    outcome: str | None = None
-
-    @classmethod
-    def parse(cls, text: str) -> Outcome:
-        """``administrative_penalty`` or ``spot_check:problem_found``; errors name the problem."""
-        record_type, _, value = text.partition(":")
-        if record_type not in BY_CODE:
-            raise ValueError(
-                f"outcome {text!r}: expected a record type ({', '.join(BY_CODE)}), "
-                f"found {record_type!r}"
-            )
-        allowed = BY_CODE[record_type].outcomes
-        if value and value not in allowed:
-            raise ValueError(
-                f"outcome {text!r}: expected one of {', '.join(allowed) or 'no outcome'} "
-                f"after ':', found {value!r}"
-            )
-        return cls(record_type, value or None)
-
-    def __str__(self) -> str:
-        return f"{self.record_type}:{self.outcome}" if self.outcome else self.record_type
-
-
-DEFAULT_OUTCOMES = (
-    Outcome("administrative_penalty"),
-    Outcome("abnormal_operation"),
-    Outcome("serious_dishonesty"),
-    Outcome("dishonest_debtor"),
-    Outcome("spot_check", "problem_found"),
-)
 
 
 def outcome_window(as_of: dt.date, horizon_months: int = HORIZON_MONTHS) -> tuple[dt.date, dt.date]:

@@ -69,6 +69,14 @@ class FeatureSpec:
         if len(self.monotone) != len(self.names):
             raise ValueError("feature spec: one monotone constraint per feature expected")
 
+    def subset(self, names: Sequence[str]) -> FeatureSpec:
+        """The spec of ``names`` only (in this spec's order)."""
+        keep = set(names)
+        return FeatureSpec(tuple(n for n in self.names if n in keep),
+                           {n: v for n, v in self.levels.items() if n in keep},
+                           tuple(m for n, m in zip(self.names, self.monotone, strict=True)
+                                 if n in keep))
+
     @classmethod
     def infer(
         cls, table: pa.Table, names: Sequence[str], monotone: Mapping[str, int] | None = None

@@ -147,14 +147,15 @@ class ModelRegistry:
             artifact_uri=self._location(model_uri), tracking_uri=self.tracking_uri,
             registry_uri=self.tracking_uri))
         chain = chain_directory(local, model_uri)
-        model = RiskModel.load(chain)
+        # Check the digest recorded with the run before any file is parsed.
         recorded = self.client.get_run(run_id).data.tags.get(MANIFEST_TAG) if run_id else None
-        if recorded is not None and recorded != manifest_sha256(chain):
+        found = manifest_sha256(chain)
+        if recorded is not None and found is not None and recorded != found:
             raise ModelIntegrityError(
                 f"{model_uri}: the model's manifest differs from the one recorded with its "
                 f"training run {run_id} (tag {MANIFEST_TAG}); its files changed after it was "
                 "logged, refusing it")
-        return LoadedModel(model, model_uri, version, run_id)
+        return LoadedModel(RiskModel.load(chain), model_uri, version, run_id)
 
     def _location(self, model_uri: str) -> str:
         """Where the model's files are, resolved through this client (not MLflow's globals)."""

@@ -50,9 +50,10 @@ def write_manifest(directory: Path) -> dict[str, str]:
     return files
 
 
-def manifest_sha256(directory: Path) -> str:
-    """The sha256 of the manifest itself, recorded with the training run."""
-    return _digest(directory / MANIFEST_FILE)
+def manifest_sha256(directory: Path) -> str | None:
+    """The sha256 of the manifest itself, recorded with the training run (None without one)."""
+    manifest = directory / MANIFEST_FILE
+    return _digest(manifest) if manifest.is_file() else None
 
 
 def verify_manifest(directory: Path) -> None:

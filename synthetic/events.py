@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from features.reference import industries
 from features.reference.record_types import RISK_GRADES
 from synthetic import inspections
 from synthetic.calendar import (
@@ -32,12 +33,14 @@ from synthetic.params import (
     LATE_DELAYS,
     LATE_DEPARTMENTS,
     MONTH_SEASON,
+    NETWORK_JUMP,
     POISSON_TYPES,
 )
 from synthetic.population import Enterprises
 from synthetic.rates import static_multipliers
 from synthetic.regions import DEPT_INDEX, Geography
 from synthetic.risk import Excitation
+from synthetic.scenarios import SCENARIOS, Scenario
 from synthetic.schedule import Schedule
 
 NEVER = np.iinfo(np.int32).max
@@ -83,14 +86,20 @@ class Simulator:
     """Holds the province's state and produces each month's records and inspections."""
 
     def __init__(self, rng: np.random.Generator, period: Period, geo: Geography,
-                 ent: Enterprises, rel: Relations, risk: np.ndarray) -> None:
+                 ent: Enterprises, rel: Relations, risk: np.ndarray,
+                 scenario: Scenario = SCENARIOS["default"]) -> None:
         self.rng = rng
+        self.scenario = scenario
+        self.month = 0
         self.period = period
         self.geo = geo
         self.ent = ent
         self.risk = risk
         n = ent.n
-        self.exc = Excitation(rel.incidence(n))
+        self.exc = Excitation(rel.incidence(n), NETWORK_JUMP * scenario.network_jump)
+        self.section_letters = [s.letter for s in industries.SECTIONS]
+        self.campaign_area = np.isin(np.asarray(geo.prefectures)[geo.prefecture_of[ent.region]],
+                                     scenario.campaign_prefectures)
         self.static = static_multipliers(ent, risk)
         self.death = np.full(n, NEVER, np.int32)
         self.status = np.zeros(n, np.int8)
@@ -331,6 +340,8 @@ class Simulator:
         p, rng, ent = self.period, self.rng, self.ent
         m0, m1 = p.bounds(t)
         cal = p.calendar_month(t)
+        self.month = t
+        self.exc.trend = self.scenario.trend(t, p.months, ent.section, self.section_letters)
         b = RecordBuilder(rng)
         if t == 0:
             self.legacy(b)
@@ -437,6 +448,9 @@ class Simulator:
             lam = self.static[k][alive] * (exposure * season)
             if spec.excite:
                 lam = lam * np.exp(spec.excite * lvl)
+            if (spec.code in self.scenario.campaign_types
+                    and self.scenario.in_campaign(self.month, self.period.months)):
+                lam = lam * np.where(self.campaign_area[alive], self.scenario.campaign_lift, 1.0)
             counts = poisson_small(rng, lam, spec.kmax)
             ents = np.repeat(alive, counts)
             if ents.size == 0:

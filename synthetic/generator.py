@@ -22,6 +22,7 @@ from synthetic.inspections import ITEMS
 from synthetic.population import build_enterprises
 from synthetic.regions import henan
 from synthetic.risk import base_risk
+from synthetic.scenarios import scenario as scenario_named
 from synthetic.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
 
 HIDDEN_FILE = "_hidden_risk.parquet"
@@ -72,11 +73,12 @@ def record_id_prefix(*, seed: int, enterprises: int, months: int, end_month: str
 
 def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: float = 0.0,
              end_month: str = "2025-12", fmt: str = "parquet",
-             progress: bool = False) -> SynthSummary:
+             progress: bool = False, scenario: str = "default") -> SynthSummary:
     """Write a synthetic Henan province: ``enterprises.<fmt>``, ``records.<fmt>``,
     ``relations.<fmt>``, ``inspections.<fmt>`` and ``_hidden_risk.parquet`` into ``out_dir``.
 
-    Same arguments give byte-identical files. With ``dirty`` = f > 0 about a fraction f of
+    ``scenario`` picks the causal structure (`synthetic.scenarios`). Same arguments give
+    byte-identical files. With ``dirty`` = f > 0 about a fraction f of
     each table's rows are corrupted or duplicated and every column is written as text.
     """
     if enterprises < 1:
@@ -85,6 +87,7 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
         raise ValueError(f"dirty: expected a fraction in [0, 1), found {dirty}")
     if fmt not in FORMATS:
         raise ValueError(f"fmt: expected one of {', '.join(FORMATS)}, found {fmt!r}")
+    story = scenario_named(scenario)
     period = Period(end_month, months)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -101,11 +104,11 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
     rel = network.build_relations(rng_net, ent, geo.prefecture_of[ent.region], period)
     lr_z, sh_z = network.person_risk_by_enterprise(rel, ent.n)
     risk = base_risk(rng_risk, ent, geo.prefecture_of, len(geo.codes), len(geo.prefectures),
-                     lr_z, sh_z, period)
+                     lr_z, sh_z, period, story)
     rel = network.plan_changes(rng_net, rel, ent, risk, period)
     say(f"population: {ent.n} enterprises, {rel.n_persons} persons, {rel.ent.size} relations")
 
-    sim = Simulator(rng_sim, period, geo, ent, rel, risk)
+    sim = Simulator(rng_sim, period, geo, ent, rel, risk, story)
     corruptor = Corruptor(rng_dirty, dirty, period.end_day) if dirty > 0 else None
     out = _Output(out_dir, fmt, corruptor)
     labels = geo.department_labels

@@ -21,6 +21,7 @@ from synthetic.params import (
     TYPES,
 )
 from synthetic.population import Enterprises
+from synthetic.scenarios import INTERACTION_SECTIONS, SCENARIOS, Scenario
 
 ZOMBIE_SHARE = 0.07
 """Share of dormant or shell enterprises (a latent risky minority)."""
@@ -29,8 +30,9 @@ ZOMBIE_LIFT = 1.6
 
 def base_risk(rng: np.random.Generator, ent: Enterprises, region_prefecture: np.ndarray,
               n_regions: int, n_prefectures: int, lr_z: np.ndarray, sh_z: np.ndarray,
-              period: Period) -> np.ndarray:
-    """Base risk logit from attributes, related persons, region and a latent shell flag."""
+              period: Period, scenario: Scenario = SCENARIOS["default"]) -> np.ndarray:
+    """Base risk logit from attributes, related persons, region and a latent shell flag,
+    reweighted as the scenario says (the default scenario adds exactly nothing)."""
     n = ent.n
     type_eff = np.array([t.risk for t in TYPES])[ent.type_idx]
     letters = [s.letter for s in industries.SECTIONS]
@@ -45,6 +47,13 @@ def base_risk(rng: np.random.Generator, ent: Enterprises, region_prefecture: np.
     noise = rng.normal(0.0, 0.55, n)
     r = (type_eff + sec_eff + geo_eff + age_eff + cap_eff + 0.45 * lr_z + 0.25 * sh_z + noise
          + ZOMBIE_LIFT * zombie)
+    if scenario.interaction:  # capital matters only through the industry it is in
+        capz = np.nan_to_num(ent.capz)
+        heavy = np.isin(np.asarray(letters)[ent.section], INTERACTION_SECTIONS)
+        r += scenario.interaction * np.where(heavy, capz, -capz) - cap_eff
+    attributes = type_eff + sec_eff + geo_eff + age_eff + cap_eff
+    r += ((scenario.attribute_weight - 1.0) * attributes
+          + (scenario.person_weight - 1.0) * (0.45 * lr_z + 0.25 * sh_z))
     return r - r.mean()
 
 
@@ -56,8 +65,11 @@ class Excitation:
     everything, and summed back per enterprise without its own contribution.
     """
 
-    def __init__(self, incidence: sp.csr_matrix) -> None:
+    def __init__(self, incidence: sp.csr_matrix, network_jump: float = NETWORK_JUMP) -> None:
         n = incidence.shape[0]
+        self.network_jump = network_jump
+        self.trend: np.ndarray | float = 0.0
+        """A drift of the risk level set by the scenario each month (0 by default)."""
         self.incidence = incidence
         self.incidence_t = incidence.T.tocsr()
         degree = np.asarray(incidence.sum(axis=0)).ravel()
@@ -69,8 +81,8 @@ class Excitation:
 
     @property
     def level(self) -> np.ndarray:
-        """Current excitation added to the base risk logit."""
-        return self.own + self.network
+        """Current excitation (and any drift) added to the base risk logit."""
+        return self.own + self.network + self.trend
 
     def update(self, adverse: np.ndarray) -> None:
         """Advance one month given this month's adverse weight per enterprise."""
@@ -81,4 +93,4 @@ class Excitation:
         self.queue.append(spill)
         self.network *= NETWORK_DECAY
         if len(self.queue) > NETWORK_LAG - 1:
-            self.network += NETWORK_JUMP * np.log1p(self.queue.popleft())
+            self.network += self.network_jump * np.log1p(self.queue.popleft())

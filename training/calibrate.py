@@ -1,9 +1,11 @@
 """Choose and fit the calibrator on held-out rows.
 
-Platt scaling and isotonic regression are compared by cross-validated log loss on the
-validation rows (folds by period when there are periods, so a fold never sees its own month),
-then the winner is refitted on all of them. Choosing on the rows a method was fitted on would
-always favour isotonic, which can memorise them.
+The strictly increasing calibrators (`models.calibration.CALIBRATORS`: Platt, beta,
+interpolated isotonic) are compared by cross-validated log loss on the calibration rows (folds
+by period when there are periods, so a fold never sees its own month), then the winner is
+refitted on all of them. Choosing on the rows a method was fitted on would always favour
+isotonic, which can memorise them. A method that cannot be fitted increasing on some fold
+(a non-positive slope) is out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import numpy.typing as npt
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GroupKFold, StratifiedKFold
 
-from models.calibration import CALIBRATORS, Calibrator
+from models.calibration import CALIBRATORS, CalibrationError, Calibrator
 
 FOLDS = 5
 
@@ -40,10 +42,18 @@ def choose_calibrator(
     losses = {}
     for method, calibrator_type in CALIBRATORS.items():
         out_of_fold = np.empty_like(z)
-        for fit_rows, held_rows in folds:
-            calibrator = calibrator_type.fit(z[fit_rows], y[fit_rows])
-            out_of_fold[held_rows] = calibrator.probability(z[held_rows])
+        try:
+            for fit_rows, held_rows in folds:
+                calibrator = calibrator_type.fit(z[fit_rows], y[fit_rows])
+                out_of_fold[held_rows] = calibrator.probability(z[held_rows])
+        except CalibrationError:
+            continue
         losses[method] = float(log_loss(y, np.clip(out_of_fold, 1e-12, 1 - 1e-12),
                                         labels=[0, 1]))
-    best = min(losses, key=losses.__getitem__)
-    return CalibrationChoice(CALIBRATORS[best].fit(z, y), losses)
+    for method in sorted(losses, key=losses.__getitem__):
+        try:
+            return CalibrationChoice(CALIBRATORS[method].fit(z, y), losses)
+        except CalibrationError:
+            continue
+    raise CalibrationError("calibration: no strictly increasing calibrator fits the "
+                           "calibration rows: the model's scores do not rank the outcome")

@@ -1,7 +1,9 @@
-"""Evaluate one scoring chain on the train, validation and test rows of a split."""
+"""Evaluate one scoring chain on the parts of the protocol: final training rows, calibration
+rows, test rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,7 +16,14 @@ from models.policy.profiles import profile
 from models.score_map import ScoreMap
 from models.stability import population_stability_index
 from training.metrics import class_table, evaluate
-from training.split import Split
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part's raw log-odds and outcomes (out of fold where the protocol says so)."""
+
+    raw: npt.NDArray[np.float64]
+    outcome: npt.NDArray[np.int64]
 
 
 @dataclass
@@ -22,22 +31,39 @@ class Evaluation:
     metrics: dict[str, float]
     test_classes: pd.DataFrame
     test_probability: npt.NDArray[np.float64]
+    test_score: npt.NDArray[np.float64]
     test_outcome: npt.NDArray[np.int64]
 
 
-def evaluate_chain(
-    raw_logit: npt.NDArray, outcome: npt.NDArray, split: Split, calibrator: Calibrator,
-    score_map: ScoreMap,
-) -> Evaluation:
-    """Metrics prefixed ``train_``, ``valid_`` and ``test_``, plus the train→test score PSI."""
-    probability = calibrator.probability(raw_logit)
-    score = score_map.score(probability)
-    levels = np.asarray(LEVELS)[profile().levels_of(score)]
+def distinct_shares(raw: npt.NDArray, probability: npt.NDArray, score: npt.NDArray
+                    ) -> dict[str, float]:
+    """How much of the booster's ranking survives calibration and the score: distinct
+    probabilities and distinct published (two-decimal) scores per distinct raw output."""
+    distinct_raw = max(len(np.unique(raw)), 1)
+    return {"distinct_raw": float(distinct_raw),
+            "distinct_probability_share": len(np.unique(probability)) / distinct_raw,
+            "distinct_score_share": len(np.unique(np.round(score, 2))) / distinct_raw}
+
+
+def evaluate_chain(parts: Mapping[str, Part], calibrator: Calibrator, score_map: ScoreMap
+                   ) -> Evaluation:
+    """Metrics prefixed by part name (``train_``, ``valid_``, ``test_``), the distinct-score
+    shares of the test rows and the train→test score PSI."""
     metrics: dict[str, float] = {}
-    for part, rows in (("train", split.train), ("valid", split.valid), ("test", split.test)):
-        for name, value in evaluate(outcome[rows], probability[rows], levels[rows]).items():
-            metrics[f"{part}_{name}"] = value
-    metrics["psi_train_test"] = population_stability_index(score[split.train],
-                                                            score[split.test])
-    return Evaluation(metrics, class_table(outcome[split.test], levels[split.test]),
-                      probability[split.test], outcome[split.test])
+    scores = {}
+    levels_of = profile().levels_of
+    for name, part in parts.items():
+        probability = calibrator.probability(part.raw)
+        score = score_map.score(probability)
+        scores[name] = (probability, score)
+        levels = np.asarray(LEVELS)[levels_of(score)]
+        for key, value in evaluate(part.outcome, probability, levels).items():
+            metrics[f"{name}_{key}"] = value
+    test = parts["test"]
+    probability, score = scores["test"]
+    metrics |= {f"test_{k}": v for k, v in distinct_shares(test.raw, probability, score).items()}
+    if "train" in parts:
+        metrics["psi_train_test"] = population_stability_index(scores["train"][1], score)
+    levels = np.asarray(LEVELS)[levels_of(score)]
+    return Evaluation(metrics, class_table(test.outcome, levels), probability, score,
+                      test.outcome)

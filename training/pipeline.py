@@ -1,12 +1,16 @@
-"""`ecr train`: split, tune, fit, calibrate, map to 0–1000, evaluate, log and register.
+"""`ecr train`: plan, tune on rolling folds, refit, calibrate, map to 0–1000, evaluate against
+the plain baselines, log, and register only a model that passed.
 
-One call produces two MLflow runs on the same split: the LightGBM model (with one nested run
-per tuning trial) and the WOE scorecard baseline, so every model is read beside the classic one.
+One call produces three MLflow runs on the same rows: the model (with one nested run per
+tuning trial), the plain LightGBM baseline and the WOE scorecard baseline. The model is
+logged first and registered last, after the baselines and the guardrails
+(`training.guardrails`): a failed or degenerate run leaves nothing promotable behind.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -31,20 +35,19 @@ from models.pyfunc import ARTIFACT_KEY, ENTRY_POINT
 from models.registry import MANIFEST_TAG, REGISTERED_MODEL, owner_only
 from models.risk_model import RiskModel, manifest_sha256
 from models.score_map import ScoreMap
-from training.booster import DEFAULT_PARAMS, datasets, default_threads, fit, fixed_params
+from training.baselines import fit_plain, reason_of, screen_for_binning
+from training.booster import default_threads, fixed_params
 from training.calibrate import choose_calibrator
 from training.class_policy import ClassPolicy
-from training.evaluation import Evaluation, evaluate_chain
-from training.figures import (
-    calibration_figure,
-    class_rate_figure,
-    log_figure,
-    roc_figure,
-)
+from training.cross_validation import CrossValidation, cross_validate, fit_rounds
+from training.evaluation import Evaluation, Part, evaluate_chain
+from training.figures import calibration_figure, class_rate_figure, log_figure, roc_figure
 from training.global_explanation import log_global_explanation
+from training.guardrails import degenerate_reasons
+from training.parameters import default_params
+from training.protocol import Protocol, out_of_time_protocol, stratified_protocol
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
-from training.split import Split, out_of_time_split, stratified_split
 from training.table import (
     FeatureTable,
     TableError,
@@ -66,18 +69,20 @@ class TrainConfig:
     table: Path
     label: str = "adverse"
     time_column: str | None = "as_of"
-    """The out-of-time split's period column; a named column must exist, except the default
-    ``as_of``, without which the split is stratified (and the run says so)."""
+    """The out-of-time protocol's period column; a named column must exist, except the default
+    ``as_of``, without which the protocol is stratified (and the run says so)."""
     id_columns: tuple[str, ...] = ("uscc",)
     exclude: tuple[str, ...] = ()
     test_periods: int = 3
     valid_periods: int = 3
-    train_periods: int | None = 12
+    """Periods in each tuning fold's validation block."""
+    folds: int = 3
+    """Rolling-origin tuning folds (stratified folds without periods)."""
+    train_periods: int | None = None
     """The latest eligible periods to train on; None or 0 for all."""
     embargo: int | None = None
-    """Months (periods for non-date times) between training and validation; None: the
-    outcome horizon recorded in the table, else 0."""
-    valid_share: float = 0.2
+    """Months (periods for non-date times) between a training period and the validation or
+    test rows it must not see; None: the outcome horizon recorded in the table, else 0."""
     test_share: float = 0.2
     trials: int | None = 0
     timeout: float | None = None
@@ -86,11 +91,21 @@ class TrainConfig:
     policy: ClassPolicy = field(default_factory=ClassPolicy)
     baseline: bool = True
     register: bool = True
+    allow_degenerate: bool = False
     run_name: str | None = None
     rules: Path | None = None
     """Rules file bundled with the model; None: the shipped rules, or none when the table lacks
     the catalog features they read (a bring-your-own table)."""
     use_rules: bool = True
+
+
+@dataclass
+class BaselineResult:
+    name: str
+    run_id: str | None
+    metrics: dict[str, float]
+    error: str | None = None
+    """Why the baseline could not be fitted (its run records it too)."""
 
 
 @dataclass
@@ -101,24 +116,32 @@ class TrainResult:
     metrics: dict[str, float]
     test_classes: pd.DataFrame
     """Share of enterprises and observed outcome rate per class on the test rows."""
-    baseline_run_id: str | None = None
-    baseline_metrics: dict[str, float] = field(default_factory=dict)
+    baselines: dict[str, BaselineResult] = field(default_factory=dict)
+    degenerate: list[str] = field(default_factory=list)
+    """Why the model is degenerate; empty when it passed the guardrails."""
     model: RiskModel | None = None
-    split: Split | None = None
+    protocol: Protocol | None = None
+
+    @property
+    def baseline_metrics(self) -> dict[str, float]:
+        """The WOE scorecard's metrics (empty when it was not fitted)."""
+        found = self.baselines.get("woe_scorecard")
+        return found.metrics if found else {}
 
 
 Report = Callable[[str], None]
 
 
-def make_split(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Split:
+def make_protocol(data: FeatureTable, y: npt.NDArray, config: TrainConfig) -> Protocol:
     time = time_column(data, config.time_column)
     if time:
         embargo = config.embargo
         if embargo is None:
             embargo = int(data.metadata.get("ecr.horizon_months", 0))
-        return out_of_time_split(data.table[time], config.test_periods, config.valid_periods,
-                                 embargo, config.train_periods)
-    return stratified_split(y, config.valid_share, config.test_share, config.seed)
+        return out_of_time_protocol(data.table[time], config.test_periods,
+                                    config.valid_periods, embargo, config.folds,
+                                    config.train_periods or None)
+    return stratified_protocol(y, config.test_share, config.folds, config.seed)
 
 
 def catalog_entries(names: list[str]) -> list[dict[str, Any]]:
@@ -132,25 +155,50 @@ def catalog_entries(names: list[str]) -> list[dict[str, Any]]:
     return entries
 
 
-def calibrate_and_map(
-    raw: npt.NDArray, y: npt.NDArray, split: Split, periods: npt.NDArray | None,
-    config: TrainConfig,
-) -> tuple[Calibrator, dict[str, float], ScoreMap]:
-    """Calibrator chosen on the validation rows; the score map from the class policy."""
-    groups = periods[split.valid] if periods is not None else None
-    choice = choose_calibrator(raw[split.valid], y[split.valid], groups, config.seed)
-    test_probability = choice.calibrator.probability(raw[split.test])
+@dataclass(frozen=True)
+class Chain:
+    """A booster's (or baseline's) raw scores turned into the calibrated 0–1000 chain."""
+
+    calibrator: Calibrator
+    cv_log_loss: dict[str, float]
+    score_map: ScoreMap
+    evaluation: Evaluation
+
+
+def calibrate_and_evaluate(
+    raw: npt.NDArray, calibration_raw: npt.NDArray, y: npt.NDArray, protocol: Protocol,
+    periods: npt.NDArray | None, config: TrainConfig,
+) -> Chain:
+    """Calibrator chosen and fitted on the calibration rows (``calibration_raw``: their
+    scores, out of fold when the protocol says so); the score map from the class policy."""
+    rows = protocol.calibration
+    groups = periods[rows] if periods is not None else None
+    choice = choose_calibrator(calibration_raw, y[rows], groups, config.seed)
+    test_probability = choice.calibrator.probability(raw[protocol.test])
     if periods is not None:
-        latest = periods[split.test] == periods[split.test].max()
-        reference = test_probability[latest]
+        reference = test_probability[periods[protocol.test] == periods[protocol.test].max()]
     else:
         reference = test_probability
-    return choice.calibrator, choice.cv_log_loss, config.policy.score_map(reference)
+    score_map = config.policy.score_map(reference)
+    parts = {"train": Part(raw[protocol.final_train], y[protocol.final_train]),
+             "valid": Part(calibration_raw, y[rows]),
+             "test": Part(raw[protocol.test], y[protocol.test])}
+    return Chain(choice.calibrator, choice.cv_log_loss, score_map,
+                 evaluate_chain(parts, choice.calibrator, score_map))
+
+
+def calibration_scores(raw: npt.NDArray, cv: CrossValidation, protocol: Protocol
+                       ) -> npt.NDArray:
+    """The calibration rows' raw scores: the final model's on the latest block (out of time),
+    or the folds' out-of-fold scores (stratified, or when the final model trained on them)."""
+    if protocol.calibration_from_folds:
+        return cv.out_of_fold[protocol.calibration]
+    return raw[protocol.calibration]
 
 
 def train(config: TrainConfig, report: Report = print) -> TrainResult:
-    """Train, evaluate, log and register; the caller has configured MLflow. Every file the
-    run writes (MLflow's artifacts, with real feature rows) is owner-only."""
+    """Train, evaluate, log and (when it passed) register; the caller has configured MLflow.
+    Every file the run writes (MLflow's artifacts, with real feature rows) is owner-only."""
     with owner_only():
         return _train(config, report)
 
@@ -160,8 +208,8 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
     y = label_vector(data, config.label)
     time = time_column(data, config.time_column)
     if config.time_column and time is None:
-        report(f"note: no {config.time_column!r} column: the split is stratified, not out of "
-               "time")
+        report(f"note: no {config.time_column!r} column: the protocol is stratified, not out "
+               "of time")
     reserved = [config.label, *([time] if time else []), *config.id_columns]
     names, ignored = feature_columns(data, reserved, config.exclude)
     if ignored:
@@ -176,127 +224,215 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
     require_varying(data, names)
     spec = FeatureSpec.from_catalog(data.table, names)
     rules = resolve_rules(config.rules, config.use_rules, data.table.column_names, report)
-    split = make_split(data, y, config)
-    for key, value in split.describe().items():
+    protocol = make_protocol(data, y, config)
+    for key, value in protocol.describe().items():
         report(f"  {key}: {value}")
     x = spec.matrix(data.table, str(config.table))
     periods = (np.asarray(data.table[time].to_numpy()) if time else None)
     threads = config.threads or default_threads()
     fixed = fixed_params(spec, config.seed, threads)
-    train_set, valid_set = datasets(x, y, spec, split.train, split.valid)
+    rows = len(protocol.final_train)
 
     with mlflow.start_run(run_name=config.run_name) as run:
         mlflow.set_tags({"ecr.kind": "model", "ecr.model_type": "lightgbm",
                          "ecr.label": config.label, "ecr.rules_version": rules.version_id,
                          **_prefixed(data.fingerprint, "ecr.")})
-        mlflow.log_params({**{f"split_{k}": v for k, v in split.describe().items()},
+        mlflow.log_params({**{f"protocol_{k}": v for k, v in protocol.describe().items()},
                            "features": len(names), "categorical": len(spec.levels),
                            "seed": config.seed, "threads": threads,
                            "class_policy": config.policy.describe()})
-        params = dict(DEFAULT_PARAMS)
+        params = default_params(rows)
         if config.trials or config.timeout:
-            tuning = tune(train_set, valid_set, fixed, config.seed, config.trials,
+            tuning = tune(x, y, spec, protocol.folds, fixed, rows, config.seed, config.trials,
                           config.timeout, on_trial=lambda t: report(
                               f"  trial {t.number}: {t.state.name.lower()}"
-                              + (f", valid log loss {t.value:.5f}" if t.value is not None else "")))
+                              + (f", folds' valid log loss {t.value:.5f}"
+                                 if t.state.name == "COMPLETE" else "")))
             params |= tuning.params
+            cv = tuning.cross_validation
             mlflow.log_metrics({"tuning_trials": tuning.trials,
-                                "tuning_pruned": tuning.pruned,
-                                "tuning_best_valid_log_loss": tuning.best_value})
-        fitted = fit(train_set, valid_set, fixed | params)
+                                "tuning_pruned": tuning.pruned})
+        else:
+            cv = cross_validate(x, y, spec, protocol.folds, fixed | params)
+        valid_auc = float(np.nanmean(cv.fold_auc)) if any(a == a for a in cv.fold_auc) \
+            else float("nan")
+        mlflow.log_metrics({"cv_valid_log_loss": cv.valid_log_loss, "cv_rounds": cv.rounds,
+                            "cv_valid_roc_auc": valid_auc,
+                            **{f"fold_{i + 1}_valid_roc_auc": a
+                               for i, a in enumerate(cv.fold_auc) if a == a}})
+        booster = fit_rounds(x, y, spec, protocol.final_train, fixed | params, cv.rounds)
         mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()}
-                          | {"best_iteration": fitted.best_iteration})
-        raw = fitted.booster.predict(x, raw_score=True)
-        calibrator, cv_losses, score_map = calibrate_and_map(raw, y, split, periods, config)
-        mlflow.log_params({"calibration": calibrator.method,
+                          | {"best_iteration": cv.rounds})
+        raw = booster.predict(x, raw_score=True)
+        chain = calibrate_and_evaluate(raw, calibration_scores(raw, cv, protocol), y,
+                                       protocol, periods, config)
+        evaluation = chain.evaluation
+        mlflow.log_params({"calibration": chain.calibrator.method,
                            "score_thresholds": ",".join(f"{t:.6g}" for t in
-                                                        score_map.thresholds)})
-        mlflow.log_metrics({f"calibration_cv_log_loss_{k}": v for k, v in cv_losses.items()})
-        evaluation = evaluate_chain(raw, y, split, calibrator, score_map)
-        mlflow.log_metrics(evaluation.metrics)
-        model = RiskModel(fitted.booster, spec, calibrator, score_map, metadata={
+                                                        chain.score_map.thresholds)})
+        mlflow.log_metrics({f"calibration_cv_log_loss_{k}": v
+                            for k, v in chain.cv_log_loss.items()} | evaluation.metrics)
+        model = RiskModel(booster, spec, chain.calibrator, chain.score_map, metadata={
             "label": config.label, "training_run_id": run.info.run_id,
-            "params": fixed | params, "best_iteration": fitted.best_iteration,
-            "class_policy": config.policy.describe(), "data": data.fingerprint,
-            "lightgbm": lgb.__version__, "rules_version": rules.version_id,
+            "params": fixed | params, "best_iteration": cv.rounds,
+            "protocol": protocol.describe(), "class_policy": config.policy.describe(),
+            "data": data.fingerprint, "lightgbm": lgb.__version__,
+            "rules_version": rules.version_id,
         }, rules=rules)
-        _log_run_artifacts(model, evaluation, x, split, names)
+        _log_run_artifacts(model, evaluation, x, protocol, names)
         if rules.rules:
-            log_rules_effect(model, data.table.take(split.test),
-                             score_map.score(evaluation.test_probability), y[split.test])
+            log_rules_effect(model, data.table.take(protocol.test), evaluation.test_score,
+                             y[protocol.test])
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
         info = _log_model(model, example.slice(0, 5))
-        report(f"LightGBM: test ROC AUC {evaluation.metrics.get('test_roc_auc', float('nan')):.4f}"
-               f", ECE {evaluation.metrics['test_ece']:.4f}, calibration {calibrator.method}")
+        test_auc = evaluation.metrics.get("test_roc_auc", float("nan"))
+        report(f"LightGBM: {cv.rounds} trees, folds' valid ROC AUC {valid_auc:.4f}, test ROC "
+               f"AUC {test_auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}, calibration "
+               f"{chain.calibrator.method}, distinct scores "
+               f"{evaluation.metrics['test_distinct_score_share']:.1%}")
 
     result = TrainResult(run.info.run_id, info.model_uri, None, evaluation.metrics,
-                         evaluation.test_classes, model=model, split=split)
-    try:
-        if config.baseline:
-            result.baseline_run_id, result.baseline_metrics = _baseline_run(
-                data, y, spec, split, periods, config, evaluation, run.info.run_id, report)
-    except BaseException:
-        mlflow.MlflowClient().set_terminated(run.info.run_id, "FAILED")
-        raise
-    if config.register:  # last: a run that failed anywhere above registers nothing
+                         evaluation.test_classes, model=model, protocol=protocol)
+    context = _Context(data, x, y, spec, protocol, periods, config, threads, run.info.run_id,
+                       evaluation, report)
+    if config.baseline:
+        result.baselines = {"lightgbm_default": _plain_baseline(context),
+                            "woe_scorecard": _scorecard_baseline(context)}
+    plain = result.baselines.get("lightgbm_default")
+    result.degenerate = degenerate_reasons(
+        cv.rounds, valid_auc, test_auc,
+        plain.metrics.get("test_roc_auc") if plain and not plain.error else None)
+    result.degenerate += [f"the {b.name} baseline failed ({b.error})"
+                          for b in result.baselines.values() if b.error]
+    client = mlflow.MlflowClient()
+    client.log_metric(run.info.run_id, "degenerate", float(bool(result.degenerate)))
+    if result.degenerate:
+        client.set_tag(run.info.run_id, "ecr.degenerate", "; ".join(result.degenerate))
+        report("WARNING: degenerate model: " + "; ".join(result.degenerate))
+    if config.register and (not result.degenerate or config.allow_degenerate):
         registered = mlflow.register_model(info.model_uri, REGISTERED_MODEL)
         result.version = str(registered.version)
         result.model_uri = f"models:/{REGISTERED_MODEL}/{result.version}"
-        mlflow.MlflowClient().set_tag(run.info.run_id, "ecr.registered_version",
-                                      result.version)
+        client.set_tag(run.info.run_id, "ecr.registered_version", result.version)
+    elif config.register:
+        report("not registered: the model is degenerate (--allow-degenerate registers it)")
     return result
 
 
-def _baseline_run(
-    data: FeatureTable, y: npt.NDArray, spec: FeatureSpec, split: Split,
-    periods: npt.NDArray | None, config: TrainConfig, booster_eval: Evaluation,
-    booster_run: str, report: Report,
-) -> tuple[str, dict[str, float]]:
-    """Fit the WOE scorecard on the same split and log it as its own run."""
-    frame = _frame(data.table, spec)
-    scorecard = fit_scorecard(frame.iloc[split.train], y[split.train], spec, config.seed)
-    raw = scorecard.raw_logit(frame)
-    calibrator, cv_losses, score_map = calibrate_and_map(raw, y, split, periods, config)
-    evaluation = evaluate_chain(raw, y, split, calibrator, score_map)
-    with mlflow.start_run(run_name=f"scorecard-baseline-{booster_run[:8]}") as run:
-        mlflow.set_tags({"ecr.kind": "model", "ecr.model_type": "woe_scorecard",
-                         "ecr.compared_with": booster_run, "ecr.label": config.label,
-                         **_prefixed(data.fingerprint, "ecr.")})
-        mlflow.log_params({**{f"split_{k}": v for k, v in split.describe().items()},
-                           "features": len(spec.names), "calibration": calibrator.method,
-                           "class_policy": config.policy.describe(),
-                           "selected_features": len(scorecard.regression.coef_[0])})
-        mlflow.log_metrics(evaluation.metrics
-                           | {f"calibration_cv_log_loss_{k}": v for k, v in cv_losses.items()})
-        mlflow.log_table(scorecard.summary(), "scorecard_binning.json")
-        log_figure(class_rate_figure({"scorecard": evaluation.test_classes}),
-                    "figures/outcome_rate_by_class.png", run.info.run_id)
+@dataclass(frozen=True)
+class _Context:
+    """What the baselines share with the model's run: the same rows, split and policy."""
+
+    data: FeatureTable
+    x: npt.NDArray
+    y: npt.NDArray
+    spec: FeatureSpec
+    protocol: Protocol
+    periods: npt.NDArray | None
+    config: TrainConfig
+    threads: int
+    model_run: str
+    model_evaluation: Evaluation
+    report: Report
+
+
+def _plain_baseline(c: _Context) -> BaselineResult:
+    """LightGBM with its default parameters on the model's final training rows."""
+    def fit() -> tuple[npt.NDArray, npt.NDArray, dict[str, Any]]:
+        booster = fit_plain(c.x, c.y, c.spec, c.protocol.final_train, c.config.seed,
+                            c.threads)
+        raw = booster.predict(c.x, raw_score=True)
+        if c.protocol.calibration_from_folds:
+            calibration = np.full(len(c.y), np.nan)
+            for fold in c.protocol.folds:
+                fold_booster = fit_plain(c.x, c.y, c.spec, fold.train, c.config.seed,
+                                         c.threads)
+                calibration[fold.valid] = fold_booster.predict(c.x[fold.valid], raw_score=True)
+            return raw, calibration[c.protocol.calibration], {}
+        return raw, raw[c.protocol.calibration], {}
+
+    return _baseline_run(c, "lightgbm_default", "LightGBM defaults", fit)
+
+
+def _scorecard_baseline(c: _Context) -> BaselineResult:
+    """The WOE scorecard on the columns optimal binning can use, the others named."""
+    def fit() -> tuple[npt.NDArray, npt.NDArray, dict[str, Any]]:
+        frame = _frame(c.data.table, c.spec)
+        screened = screen_for_binning(frame.iloc[c.protocol.final_train], list(c.spec.names))
+        if screened.dropped:
+            c.report("WOE scorecard: not binned: " + ", ".join(
+                f"{k} ({v})" for k, v in screened.dropped.items()))
+        if not screened.kept:
+            raise ValueError("no column can be binned")
+        spec = c.spec.subset(screened.kept)
+        scorecard = fit_scorecard(frame.iloc[c.protocol.final_train], c.y[c.protocol.final_train],
+                                  spec, c.config.seed)
+        raw = scorecard.raw_logit(frame)
+        return raw, raw[c.protocol.calibration], {
+            "selected_features": len(scorecard.regression.coef_[0]),
+            "dropped_columns": json.dumps(screened.dropped, ensure_ascii=False),
+            "table": scorecard.summary()}
+
+    return _baseline_run(c, "woe_scorecard", "WOE scorecard", fit)
+
+
+def _baseline_run(c: _Context, model_type: str, label: str,
+                  fit: Callable[[], tuple[npt.NDArray, npt.NDArray, dict[str, Any]]]
+                  ) -> BaselineResult:
+    """Fit one baseline, evaluate it like the model and log it as its own run; a failure is
+    recorded in the run and reported, never raised."""
+    with mlflow.start_run(run_name=f"{model_type}-baseline-{c.model_run[:8]}") as run:
+        mlflow.set_tags({"ecr.kind": "model", "ecr.model_type": model_type,
+                         "ecr.compared_with": c.model_run, "ecr.label": c.config.label,
+                         **_prefixed(c.data.fingerprint, "ecr.")})
+        mlflow.log_params({**{f"protocol_{k}": v for k, v in c.protocol.describe().items()},
+                           "features": len(c.spec.names)})
+        try:
+            raw, calibration_raw, extra = fit()
+            chain = calibrate_and_evaluate(raw, calibration_raw, c.y, c.protocol, c.periods,
+                                           c.config)
+        except Exception as error:  # a baseline must never take the run down with it
+            reason = reason_of(error)
+            mlflow.set_tag("ecr.baseline_error", reason)
+            c.report(f"{label}: failed: {reason}")
+            return BaselineResult(model_type, run.info.run_id, {}, reason)
+        table = extra.pop("table", None)
+        if table is not None:
+            mlflow.log_table(table, "scorecard_binning.json")
+        mlflow.log_params({"calibration": chain.calibrator.method, **extra})
+        mlflow.log_metrics(chain.evaluation.metrics | {
+            f"calibration_cv_log_loss_{k}": v for k, v in chain.cv_log_loss.items()})
+        log_figure(class_rate_figure({label: chain.evaluation.test_classes}),
+                   "figures/outcome_rate_by_class.png", run.info.run_id)
+    evaluation = chain.evaluation
     auc = evaluation.metrics.get("test_roc_auc", float("nan"))
-    lift = booster_eval.metrics.get("test_roc_auc", float("nan")) - auc
+    lift = c.model_evaluation.metrics.get("test_roc_auc", float("nan")) - auc
     client = mlflow.MlflowClient()
-    client.log_metric(booster_run, "baseline_test_roc_auc", auc)
-    client.log_metric(booster_run, "test_roc_auc_lift_over_baseline", lift)
-    curves = {"LightGBM": (booster_eval.test_outcome, booster_eval.test_probability),
-              "WOE scorecard": (evaluation.test_outcome, evaluation.test_probability)}
-    log_figure(roc_figure(curves), "figures/roc_vs_baseline.png", booster_run)
+    client.log_metric(c.model_run, f"{model_type}_test_roc_auc", auc)
+    client.log_metric(c.model_run, f"test_roc_auc_lift_over_{model_type}", lift)
+    if model_type == "woe_scorecard":  # the names earlier runs used
+        client.log_metric(c.model_run, "baseline_test_roc_auc", auc)
+        client.log_metric(c.model_run, "test_roc_auc_lift_over_baseline", lift)
+    curves = {"LightGBM (pipeline)": (c.model_evaluation.test_outcome,
+                                      c.model_evaluation.test_probability),
+              label: (evaluation.test_outcome, evaluation.test_probability)}
+    if not math.isnan(auc):
+        log_figure(roc_figure(curves), f"figures/roc_vs_{model_type}.png", c.model_run)
     log_figure(class_rate_figure(
-        {"LightGBM": booster_eval.test_classes, "WOE scorecard": evaluation.test_classes}),
-        "figures/outcome_rate_by_class_vs_baseline.png", booster_run)
-    report(f"WOE scorecard: test ROC AUC {auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}; "
-           f"LightGBM lift {lift:+.4f}")
-    return run.info.run_id, evaluation.metrics
+        {"LightGBM (pipeline)": c.model_evaluation.test_classes,
+         label: evaluation.test_classes}),
+        f"figures/outcome_rate_by_class_vs_{model_type}.png", c.model_run)
+    c.report(f"{label}: test ROC AUC {auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}; "
+             f"pipeline lift {lift:+.4f}")
+    return BaselineResult(model_type, run.info.run_id, evaluation.metrics)
 
 
 def _frame(table: pa.Table, spec: FeatureSpec) -> pd.DataFrame:
     """Feature columns as pandas for optbinning: numbers as float, categories as text."""
-    frame = pd.DataFrame(index=range(table.num_rows))
-    for name in spec.names:
-        column = table[name]
-        if name in spec.levels:
-            frame[name] = np.asarray(column.cast(pa.string()).to_pylist(), dtype=object)
-        else:
-            frame[name] = column.cast(pa.float64()).to_numpy()
-    return frame
+    columns = {name: (np.asarray(table[name].cast(pa.string()).to_pylist(), dtype=object)
+                      if name in spec.levels else table[name].cast(pa.float64()).to_numpy())
+               for name in spec.names}
+    return pd.DataFrame(columns, index=range(table.num_rows))
 
 
 def _prefixed(values: dict[str, str], prefix: str) -> dict[str, str]:
@@ -304,12 +440,14 @@ def _prefixed(values: dict[str, str], prefix: str) -> dict[str, str]:
 
 
 def _log_run_artifacts(
-    model: RiskModel, evaluation: Evaluation, x: npt.NDArray, split: Split, names: list[str]
+    model: RiskModel, evaluation: Evaluation, x: npt.NDArray, protocol: Protocol,
+    names: list[str],
 ) -> None:
-    """Catalog, class table, importance, calibration and figures of the booster's run."""
+    """Catalog, protocol, class table, importance, calibration and figures of the model."""
     mlflow.log_dict({"features": catalog_entries(names)}, "feature_catalog.json")
     mlflow.log_dict({"calibrator": model.calibrator.to_dict(),
                      "score_map": model.score_map.to_dict()}, "scoring_chain.json")
+    mlflow.log_dict(protocol.describe(), "protocol.json")
     mlflow.log_table(evaluation.test_classes.reset_index(), "class_table_test.json")
     importance = pd.DataFrame({
         "feature": names,
@@ -320,10 +458,10 @@ def _log_run_artifacts(
     curve = {"LightGBM": (evaluation.test_outcome, evaluation.test_probability)}
     log_figure(calibration_figure(curve), "figures/calibration_test.png")
     log_figure(class_rate_figure({"LightGBM": evaluation.test_classes}),
-                "figures/outcome_rate_by_class.png")
+               "figures/outcome_rate_by_class.png")
     if 0 < evaluation.test_outcome.sum() < evaluation.test_outcome.size:
         log_figure(roc_figure(curve), "figures/roc_test.png")
-    log_global_explanation(model, x[split.test])
+    log_global_explanation(model, x[protocol.test])
 
 
 def _log_model(model: RiskModel, example: pa.Table) -> Any:
@@ -349,4 +487,3 @@ def _log_model(model: RiskModel, example: pa.Table) -> Any:
             input_example=example_frame,
             pip_requirements=[f"{p}=={package_version(p)}" for p in MODEL_PACKAGES],
         )
-

@@ -79,7 +79,8 @@ def feature_columns(
     data: FeatureTable, reserved: Sequence[str], exclude: Sequence[str]
 ) -> tuple[list[str], list[str]]:
     """(features, ignored columns). A table holding the whole catalog uses exactly the catalog;
-    any other table uses every column that is not reserved (label, time, id) or excluded."""
+    any other table uses every column that is not reserved (label, time, id), excluded or
+    empty (a column with no value at all carries no information)."""
     columns = data.table.column_names
     unknown = [c for c in exclude if c not in columns]
     if unknown:
@@ -88,7 +89,9 @@ def feature_columns(
     if set(FEATURE_NAMES) <= set(columns):
         names = [n for n in FEATURE_NAMES if n not in exclude]
     else:
-        names = [c for c in columns if c not in reserved and c not in exclude]
+        empty = {c for c in columns if pa.types.is_null(data.table.schema.field(c).type)}
+        names = [c for c in columns if c not in reserved and c not in exclude
+                 and c not in empty]
     ignored = [c for c in columns if c not in names and c not in reserved]
     if not names:
         raise TableError(f"{data.path}: no feature columns left after the label, time, id and "

@@ -1,5 +1,9 @@
-"""Optuna search over the booster's parameters: seeded TPE, median pruning, one nested MLflow
-run per trial under the training run."""
+"""Optuna search over the booster's parameters on the tuning folds: seeded TPE, a trial pruned
+when its folds fall behind the median, one nested MLflow run per trial under the training run.
+
+A trial's score is the folds' average validation log loss at its best common round count
+(`training.cross_validation`), so parameters are chosen on several rolling origins at once.
+"""
 
 from __future__ import annotations
 
@@ -7,76 +11,69 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import lightgbm as lgb
 import mlflow
+import numpy.typing as npt
 import optuna
-from optuna_integration import LightGBMPruningCallback
 
-from training.booster import DEFAULT_PARAMS, Fitted, fit
+from models.feature_frame import FeatureSpec
+from training.cross_validation import CrossValidation, cross_validate
+from training.parameters import default_params, suggest
+from training.protocol import Fold
 
 
 @dataclass
 class TuningResult:
     params: dict[str, Any]
+    cross_validation: CrossValidation
     trials: int
     pruned: int
-    best_value: float
-
-
-def suggest(trial: optuna.Trial) -> dict[str, Any]:
-    """The search space. Depth stays ≤ 6 (explanation tables grow as 2^depth per leaf) and
-    `training.booster.LEAF_BUDGET` bounds trees × leaves, so any tuned model can be explained
-    for a whole province within the monthly run's time."""
-    depth = trial.suggest_int("max_depth", 3, 6)
-    return {
-        "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.2, log=True),
-        "max_depth": depth,
-        "num_leaves": trial.suggest_int("num_leaves", 7, min(2**depth, 63)),
-        "min_child_samples": trial.suggest_int("min_child_samples", 20, 2000, log=True),
-        "feature_fraction": trial.suggest_float("feature_fraction", 0.4, 1.0),
-        "bagging_fraction": trial.suggest_float("bagging_fraction", 0.5, 1.0),
-        "lambda_l2": trial.suggest_float("lambda_l2", 1e-3, 30.0, log=True),
-    }
 
 
 def tune(
-    train_set: lgb.Dataset, valid_set: lgb.Dataset, fixed: dict[str, Any], seed: int,
-    trials: int | None, timeout: float | None,
+    x: npt.NDArray, y: npt.NDArray, spec: FeatureSpec, folds: tuple[Fold, ...],
+    fixed: dict[str, Any], rows: int, seed: int, trials: int | None, timeout: float | None,
     on_trial: Callable[[optuna.trial.FrozenTrial], None] | None = None,
 ) -> TuningResult:
-    """Minimise the validation log loss; the default parameters are always the first trial."""
+    """Minimise the folds' average validation log loss; the scaled default parameters
+    (`training.parameters.default_params`) are always the first trial."""
+    results: dict[int, CrossValidation] = {}
 
     def objective(trial: optuna.Trial) -> float:
-        params = suggest(trial)
+        params = suggest(trial, rows)
+
+        def on_fold(index: int, loss: float) -> None:
+            trial.report(loss, index)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+
         with mlflow.start_run(run_name=f"trial-{trial.number}", nested=True):
             mlflow.set_tag("ecr.kind", "tuning-trial")
             mlflow.log_params(params)
             try:
-                fitted: Fitted = fit(train_set, valid_set, fixed | params,
-                                     [LightGBMPruningCallback(trial, "binary_logloss",
-                                                              valid_name="valid")])
+                result = cross_validate(x, y, spec, folds, fixed | params, on_fold)
             except optuna.TrialPruned:
                 mlflow.set_tag("ecr.trial_state", "pruned")
                 raise
             mlflow.set_tag("ecr.trial_state", "complete")
-            mlflow.log_metrics({"valid_log_loss": fitted.valid_log_loss,
-                                "valid_roc_auc": fitted.valid_auc,
-                                "best_iteration": fitted.best_iteration})
-            trial.set_user_attr("best_iteration", fitted.best_iteration)
-            return fitted.valid_log_loss
+            mlflow.log_metrics({"cv_valid_log_loss": result.valid_log_loss,
+                                "cv_rounds": result.rounds,
+                                **{f"fold_{i + 1}_valid_roc_auc": a
+                                   for i, a in enumerate(result.fold_auc) if a == a}})
+            results[trial.number] = result
+            return result.valid_log_loss
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     study = optuna.create_study(
         direction="minimize",
         sampler=optuna.samplers.TPESampler(seed=seed),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=50),
+        pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0),
     )
-    study.enqueue_trial(DEFAULT_PARAMS)
+    study.enqueue_trial(default_params(rows))
     study.optimize(objective, n_trials=trials, timeout=timeout,
                    callbacks=[lambda _study, trial: on_trial(trial)] if on_trial else None)
     states = [t.state for t in study.trials]
-    complete = states.count(optuna.trial.TrialState.COMPLETE)
-    if not complete:
+    if not states.count(optuna.trial.TrialState.COMPLETE):
         raise RuntimeError("tuning: every trial was pruned or failed")
-    return TuningResult(dict(study.best_params), len(states),
-                        states.count(optuna.trial.TrialState.PRUNED), float(study.best_value))
+    best = study.best_trial
+    return TuningResult(dict(best.params), results[best.number], len(states),
+                        states.count(optuna.trial.TrialState.PRUNED))

@@ -27,6 +27,9 @@ def synth_command(
     ] = 0.0,
     end_month: Annotated[str, typer.Option(help="Last month, YYYY-MM.")] = "2025-12",
     fmt: Annotated[str, typer.Option("--format", help="parquet, csv or jsonl.")] = "parquet",
+    scenario: Annotated[str, typer.Option(
+        help="Causal structure: default, network, interaction, drift or campaign "
+             "(synthetic/scenarios.py).")] = "default",
 ) -> None:
     """Synthesise a province: enterprises, records, relations and inspections."""
     from synthetic import generate
@@ -34,8 +37,11 @@ def synth_command(
     if fmt not in ("parquet", "csv", "jsonl"):
         raise typer.BadParameter(f"expected parquet, csv or jsonl, found {fmt!r}",
                                  param_hint="--format")
-    summary = generate(out, enterprises=enterprises, months=months, seed=seed, dirty=dirty,
-                       end_month=end_month, fmt=fmt, progress=True)
+    try:
+        summary = generate(out, enterprises=enterprises, months=months, seed=seed, dirty=dirty,
+                           end_month=end_month, fmt=fmt, progress=True, scenario=scenario)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--scenario") from None
     table = RichTable(title=Text(f"Synthetic province in {out}"))
     table.add_column("table")
     table.add_column("rows", justify="right")

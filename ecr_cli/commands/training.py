@@ -13,9 +13,11 @@ from ecr_cli.common import (
     StoreOption,
     TrackingOption,
     console,
+    errors,
     fail,
     require_store,
     settings,
+    verbatim,
 )
 from ecr_settings import Settings
 from features.label import DEFAULT_OUTCOMES, HORIZON_MONTHS, Outcome
@@ -44,11 +46,15 @@ def train_command(
                        ] = None,
     test_periods: Annotated[int, typer.Option(min=1, help="Latest periods to test on.")] = 3,
     valid_periods: Annotated[int, typer.Option(
-        min=1, help="Periods before them to validate and calibrate on.")] = 3,
+        min=1, help="Periods in each tuning fold's validation block; the latest block "
+                    "also calibrates.")] = 3,
+    folds: Annotated[int, typer.Option(
+        min=1, help="Rolling-origin tuning folds (stratified folds without periods).")] = 3,
     train_periods: Annotated[int, typer.Option(
-        min=0, help="Latest eligible periods to train on (0: all).")] = 12,
+        min=0, help="Latest eligible periods to train on (0: all whose outcomes are "
+                    "complete before the test periods).")] = 0,
     embargo: Annotated[int | None, typer.Option(
-        min=0, help="Months between the last training and first validation period. "
+        min=0, help="Months between a training period and the rows it must not see. "
                     "Default: the outcome horizon.")] = None,
     class_probabilities: Annotated[str | None, typer.Option(
         help="Outcome probabilities scoring 200, 500, 750, e.g. 0.05,0.2,0.5 (the default)."
@@ -57,8 +63,13 @@ def train_command(
         help="Instead: target class shares A,B,C,D on the latest test period.")] = None,
     seed: Annotated[int, typer.Option(help="Seed for LightGBM, Optuna and splits.")] = 7,
     threads: Annotated[int | None, typer.Option(min=1, help="LightGBM threads.")] = None,
-    baseline: Annotated[bool, typer.Option(help="Also fit the WOE scorecard baseline.")] = True,
+    baseline: Annotated[bool, typer.Option(
+        help="Also fit the baselines (plain LightGBM, WOE scorecard) on the same rows.")
+                        ] = True,
     register: Annotated[bool, typer.Option(help="Register the model in MLflow.")] = True,
+    allow_degenerate: Annotated[bool, typer.Option(
+        "--allow-degenerate", help="Register the model even when the guardrails find it "
+                                   "degenerate.")] = False,
     run_name: Annotated[str | None, typer.Option(help="MLflow run name.")] = None,
     rules: Annotated[Path | None, typer.Option(
         help="Rules file to bundle with the model. Default: the shipped rules "
@@ -95,29 +106,36 @@ def train_command(
     if table is None:
         embargo = horizon if embargo is None else embargo
         table = _build_training_set(config, training_set, first, outcome, horizon, test_periods,
-                                    valid_periods, train_periods, embargo)
+                                    valid_periods, train_periods, embargo, folds)
     train_config = TrainConfig(
         table=table, label=label, time_column=time_column or None,
         id_columns=tuple(id_column or ("uscc",)), exclude=tuple(exclude or ()),
         test_periods=test_periods, valid_periods=valid_periods,
-        train_periods=train_periods or None, embargo=embargo,
+        folds=folds, train_periods=train_periods or None, embargo=embargo,
         trials=trials or None, timeout=timeout, seed=seed, threads=threads, policy=policy,
-        baseline=baseline, register=register, run_name=run_name, rules=rules,
+        baseline=baseline, register=register, allow_degenerate=allow_degenerate,
+        run_name=run_name, rules=rules,
         use_rules=not no_rules,
     )
     configure(config.tracking_uri, experiment)
-    console.print(f"training on {table} (tracking {masked_url(config.tracking_uri)}, experiment "
-                  f"{experiment})")
+    console.print(verbatim(f"training on {table} (tracking {masked_url(config.tracking_uri)}, "
+                           f"experiment {experiment})"))
     try:
-        result = train(train_config, report=console.print)
+        result = train(train_config, report=lambda line: console.print(verbatim(line)))
     except ValueError as error:  # table, label, split and feature errors name what is wrong
         raise fail(error) from None
+    if result.degenerate and register and not allow_degenerate:
+        console.print(verbatim(f"run {result.run_id} logged as {result.model_uri}"))
+        errors.print(verbatim(f"error: degenerate model, not registered: "
+                              f"{'; '.join(result.degenerate)} (--allow-degenerate registers it)"),
+                     soft_wrap=True)
+        raise typer.Exit(code=3)
     typer.echo(f"{result.run_id} {result.model_uri}")
 
 
 def _build_training_set(
     config: Settings, out: Path, first: str | None, outcome: list[str] | None, horizon: int,
-    test_periods: int, valid_periods: int, train_periods: int, embargo: int,
+    test_periods: int, valid_periods: int, train_periods: int, embargo: int, folds: int,
 ) -> Path:
     from training.snapshots import build_from_store
 
@@ -132,7 +150,7 @@ def _build_training_set(
     try:
         build_from_store(
             opened, out, first_date, test_periods, valid_periods, embargo,
-            train_periods or None, outcomes, horizon,
+            train_periods or None, outcomes, horizon, folds=folds,
             on_snapshot=lambda s: console.print(
                 f"  {s.as_of}: {s.rows:,} enterprises, {s.adverse_rate:.2%} adverse"),
         )
@@ -180,7 +198,10 @@ def runs_command(
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
         return
     runs["run"] = runs["run"].str[:8]
-    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard")
+    if "baseline of" in runs:
+        runs["baseline of"] = runs["baseline of"].str[:8]
+    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard").str.replace(
+        "lightgbm_default", "lgbm-plain")
     table = RichTable(title=f"Recent model runs, newest first ({masked_url(tracking_uri)})",
                       box=None,
                       pad_edge=False, title_justify="left")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from features.catalog import WINDOWS
+from features.engineering.generic import generic_aggregates
 from features.engineering.pit import AsOf, not_after, visible_records, working_days
 from features.reference.record_types import COLLECTION_DEADLINES
 
@@ -176,8 +177,11 @@ def record_features(records: ir.Table, as_of: AsOf) -> ir.Table:
     """Per enterprise with any visible record: every record-derived feature."""
     broad = broad_aggregates(records, as_of)
     detailed = detailed_aggregates(records, as_of)
-    # Every enterprise in the detailed pass has a record, so it is in the broad pass too.
-    t = broad.left_join(detailed, "uscc").drop("uscc_right")
+    generic = generic_aggregates(records, as_of)
+    # Every enterprise in the detailed and generic passes has a record, so it is in the broad
+    # pass too.
+    t = (broad.left_join(detailed, "uscc").drop("uscc_right")
+         .left_join(generic, "uscc").drop("uscc_right"))
     return t.mutate(
         spot_check_problem_rate_36m=(
             t.spot_check_problems_36m.cast("float64") / t.spot_checks_36m.nullif(0)

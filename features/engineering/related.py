@@ -14,6 +14,8 @@ import ibis.expr.types as ir
 from features.engineering.pit import AsOf, current_relations, not_after
 
 FLAGS = ("listed", "dishonest", "penalised", "closed")
+COUNTS = ("adverse_12m", "adverse_36m")
+"""Per-enterprise counts summed over related enterprises like the flags."""
 
 
 def enterprise_flags(enterprises: ir.Table, record_features: ir.Table, as_of: AsOf) -> ir.Table:
@@ -27,12 +29,15 @@ def enterprise_flags(enterprises: ir.Table, record_features: ir.Table, as_of: As
         ),
         dishonest=record_features.serious_dishonesty_now | record_features.dishonest_debtor_now,
         penalised=record_features._penalised_12m,
+        adverse_12m=record_features._adverse_12m,
+        adverse_36m=record_features._adverse_36m,
     )
     base = enterprises.select("uscc", closed=not_after(enterprises.deregistered_on, as_of.date))
     joined = base.left_join(facts, "uscc")
     return joined.select(
         base.uscc,
         *[joined[f].fill_null(False).cast("int64").name(f) for f in FLAGS],
+        *[joined[c].fill_null(0).cast("int64").name(c) for c in COUNTS],
     )
 
 
@@ -46,11 +51,11 @@ def person_link_features(relations: ir.Table, flags: ir.Table, as_of: AsOf) -> i
     with_flags = pairs.join(flags, "uscc")
     per_person = with_flags.group_by("party_id").aggregate(
         degree=with_flags.uscc.count(),
-        **{f"p_{f}": with_flags[f].sum() for f in FLAGS},
+        **{f"p_{f}": with_flags[f].sum() for f in (*FLAGS, *COUNTS)},
     )
     back = with_flags.join(per_person, "party_id")
     others = back.degree - 1
-    other = {f: back[f"p_{f}"] - back[f] for f in FLAGS}
+    other = {f: back[f"p_{f}"] - back[f] for f in (*FLAGS, *COUNTS)}
     per_enterprise = back.group_by("uscc").aggregate(
         persons_linked=back.party_id.count(),
         related_enterprises=others.sum(),
@@ -61,6 +66,8 @@ def person_link_features(relations: ir.Table, flags: ir.Table, as_of: AsOf) -> i
         legal_rep_other_enterprises=others.sum(where=back.is_legal_rep),
         legal_rep_listed_enterprises=other["listed"].sum(where=back.is_legal_rep),
         max_person_degree=back.degree.max(),
+        related_adverse_12m=other["adverse_12m"].sum(),
+        related_adverse_36m=other["adverse_36m"].sum(),
     )
     related = per_enterprise.related_enterprises.nullif(0).cast("float64")
     return per_enterprise.mutate(
@@ -68,6 +75,7 @@ def person_link_features(relations: ir.Table, flags: ir.Table, as_of: AsOf) -> i
         related_dishonest_share=per_enterprise._related_dishonest / related,
         related_penalised_share_12m=per_enterprise._related_penalised / related,
         related_closed_share=per_enterprise._related_closed / related,
+        related_adverse_rate_12m=per_enterprise.related_adverse_12m / related,
     ).drop("_related_listed", "_related_dishonest", "_related_penalised", "_related_closed")
 
 

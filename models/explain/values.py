@@ -54,6 +54,8 @@ def _number(feature: Feature, value: float) -> tuple[str, str]:
             return f"{zh} {value:.1f} 年", f"{value:.1f} {en}"
         case Unit.SHARE:
             return f"{zh} {value:.0%}", f"{en}: {value:.0%}"
+        case Unit.DECAYED | Unit.RATIO:
+            return f"{zh} {value:,.2f}", f"{en}: {value:,.2f}"
         case Unit.GRADE:
             grade = GRADES.get(round(value), _n(value))
             return f"{zh} {grade}", f"{en}: {grade}"

@@ -54,7 +54,7 @@ def test_without_the_default_time_column_the_split_is_stratified_and_says_so(
     lines: list[str] = []
     result = train(TrainConfig(table=table_file(tmp_path), label="y", baseline=False,
                                register=False), report=lines.append)
-    assert result.split is not None and result.split.describe()["split"] == "stratified"
+    assert result.protocol is not None and result.protocol.describe()["kind"] == "stratified"
     assert any("'as_of'" in line and "stratified" in line for line in lines)
 
 

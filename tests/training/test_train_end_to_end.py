@@ -81,7 +81,7 @@ def test_train_prints_run_id_and_model_uri_last(byo: dict[str, object]) -> None:
     assert uri == f"models:/{REGISTERED_MODEL}/1" and second.endswith(f"{REGISTERED_MODEL}/2")
     run = MlflowClient().get_run(run_id)
     assert run.data.tags["ecr.model_type"] == "lightgbm"
-    assert run.data.params["split_split"] == "stratified"
+    assert run.data.params["protocol_kind"] == "stratified"
     assert {"test_roc_auc", "test_ks", "test_gini", "test_brier", "test_log_loss", "test_ece",
             "psi_train_test", "test_share_A", "test_outcome_rate_A"} <= set(run.data.metrics)
     trials = mlflow.search_runs(experiment_ids=[run.info.experiment_id],
@@ -161,16 +161,18 @@ def test_store_mode_out_of_time_with_tuning_and_baseline(
     run_id, uri = output.strip().splitlines()[-1].split()
     run = MlflowClient().get_run(run_id)
     params = run.data.params
-    assert params["split_split"] == "out-of-time" and params["split_embargo"] == "3"
-    last_train = dt.date.fromisoformat(params["split_train_periods"].split(" … ")[1])
-    first_valid = dt.date.fromisoformat(params["split_valid_periods"].split(" … ")[0])
-    assert (first_valid.year - last_train.year) * 12 + first_valid.month - last_train.month >= 3
+    assert params["protocol_kind"] == "out-of-time" and params["protocol_embargo"] == "3"
+    last_train = dt.date.fromisoformat(params["protocol_final_train_periods"].split(" … ")[1])
+    first_test = dt.date.fromisoformat(params["protocol_test_periods"].split(" … ")[0])
+    assert (first_test.year - last_train.year) * 12 + first_test.month - last_train.month >= 3
+    assert int(params["protocol_folds"]) == 3
     assert run.data.tags["ecr.store_version"] == synthetic_store.version
-    assert "test_roc_auc_lift_over_baseline" in run.data.metrics
+    assert {"test_roc_auc_lift_over_baseline", "test_roc_auc_lift_over_lightgbm_default",
+            "test_distinct_score_share", "cv_rounds"} <= set(run.data.metrics)
     baseline = mlflow.search_runs(
         experiment_ids=[run.info.experiment_id],
         filter_string=f"tags.`ecr.compared_with` = '{run_id}'")
-    assert len(baseline) == 1 and baseline["tags.ecr.model_type"][0] == "woe_scorecard"
+    assert sorted(baseline["tags.ecr.model_type"]) == ["lightgbm_default", "woe_scorecard"]
     model = load_risk_model(uri)
     assert model.spec.monotone[model.spec.names.index("penalties_12m")] == 1
     assert run.data.tags["ecr.rules_version"] == shipped_rules().version_id
@@ -178,8 +180,9 @@ def test_store_mode_out_of_time_with_tuning_and_baseline(
     assert "rules/rules.yaml" in {a.path for a in MlflowClient().list_artifacts(run_id, "rules")}
     shares = [run.data.metrics[f"test_after_rules_share_{c}"] for c in "ABCD"]
     assert abs(sum(shares) - 1) < 1e-9
-    snapshots = pq.read_table(training_set, columns=["as_of"])["as_of"].unique().to_pylist()
-    assert not [d for d in snapshots if last_train < d < first_valid]  # embargo never built
+    snapshots = set(pq.read_table(training_set, columns=["as_of"])["as_of"].unique()
+                    .to_pylist())
+    assert last_train in snapshots and first_test in snapshots
 
     out = tracking / "classified-hohhot.parquet"
     invoke("score", "--table", str(training_set), "--out", str(out), "--model", uri,

@@ -62,7 +62,7 @@ def test_infinite_value_is_named_and_registers_nothing(tracking: str, tmp_path: 
     assert versions(tracking) == []
 
 
-def test_failed_baseline_registers_nothing_and_fails_the_run(
+def test_a_failed_baseline_is_recorded_and_registers_nothing(
     tracking: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = np.random.default_rng(2)
@@ -76,12 +76,15 @@ def test_failed_baseline_registers_nothing_and_fails_the_run(
 
     monkeypatch.setattr(pipeline, "fit_scorecard", broken)
     configure(tracking)
-    with pytest.raises(ValueError, match="the baseline broke"):
-        train(TrainConfig(table=table, label="y"), report=lambda _: None)
-    assert versions(tracking) == []
+    said: list[str] = []
+    result = train(TrainConfig(table=table, label="y"), report=said.append)
+    assert result.version is None and versions(tracking) == []
+    assert any("woe_scorecard baseline failed" in reason and "the baseline broke" in reason
+               for reason in result.degenerate)
+    assert any("WOE scorecard: failed: ValueError: the baseline broke" in line for line in said)
     runs = mlflow.search_runs(search_all_experiments=True,
-                              filter_string="tags.`ecr.model_type` = 'lightgbm'")
-    assert len(runs) == 1 and runs["status"][0] == "FAILED"
+                              filter_string="tags.`ecr.model_type` = 'woe_scorecard'")
+    assert len(runs) == 1 and runs["tags.ecr.baseline_error"][0].endswith("the baseline broke")
 
 
 def test_successful_run_registers_its_model(tracking: str, tmp_path: Path) -> None:

@@ -137,3 +137,32 @@ def test_nothing_after_the_as_of_date_changes_any_feature(tmp_path: Path, featur
     # …and the same records do count once the as-of date passes them.
     moved = pl.from_arrow(compute_features(store, dt.date(2024, 8, 31)))
     assert moved.filter(pl.col("uscc") == h.E1).get_column("serious_dishonesty_now")[0] == 1
+
+
+def test_generic_event_features_on_hand_made_records(features) -> None:
+    e1 = _row(features, h.E1)
+    # P1 and the repaired P2 count; P3 was collected after the as-of date, P4 revoked.
+    assert (e1["ev_administrative_penalty_3m"], e1["ev_administrative_penalty_12m"],
+            e1["ev_administrative_penalty_36m"]) == (1, 1, 2)
+    assert e1["ev_administrative_penalty_days_since"] == (h.AS_OF - dt.date(2024, 5, 1)).days
+    ages = [(h.AS_OF - dt.date(2024, 5, 1)).days, (h.AS_OF - dt.date(2023, 1, 10)).days]
+    assert e1["ev_administrative_penalty_decayed"] == pytest.approx(
+        sum(2 ** (-age / 365) for age in ages))
+    # each outcome of a type on its own
+    assert (e1["ev_spot_check_36m"], e1["ev_spot_check__problem_found_12m"],
+            e1["ev_spot_check__no_problem_12m"], e1["ev_spot_check__no_problem_36m"]) == (
+        2, 1, 0, 1)
+    assert e1["ev_spot_check__not_located_36m"] == 0
+    assert e1["ev_spot_check__not_located_days_since"] is None
+    assert e1["ev_spot_check__not_located_decayed"] == 0.0
+    e4 = _row(features, h.E4)
+    assert e4["ev_serious_dishonesty_36m"] == 1 and e4["ev_complaint_36m"] == 0
+
+
+def test_related_parties_aggregate_generic_adverse_counts(features) -> None:
+    e1, e3 = _row(features, h.E1), _row(features, h.E3)
+    # E1's related enterprises: E2 (abnormal listing X2), E3 (penalty X3), E6 (none)
+    assert e1["related_adverse_12m"] == 2 and e1["related_adverse_36m"] == 2
+    assert e1["related_adverse_rate_12m"] == pytest.approx(2 / 3)
+    # E3 sees E1's adverse records (P1, A1, A2, S1 in 12 months; P2 too in 36) but not its own
+    assert (e3["related_adverse_12m"], e3["related_adverse_36m"]) == (4, 5)

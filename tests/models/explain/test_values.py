@@ -37,6 +37,12 @@ from models.explain.values import describe_value
      "days since the last penalty: none on record"),
     ("days_since_penalty", float("nan"), "距最近一次行政处罚天数：无记录",
      "days since the last penalty: none on record"),
+    ("ev_spot_check__problem_found_decayed", 1.5, "抽查检查（problem_found）近期加权次数 1.50",
+     "spot-check result (problem_found), decayed count (half-life 365 days): 1.50"),
+    ("ev_complaint_12m", 2, "近12个月投诉举报 2 次",
+     "2 complaint or report (12315) in the last 12 months"),
+    ("related_adverse_rate_12m", 0.5, "关联企业近12个月户均不良记录数 0.50",
+     "adverse records per related enterprise in the last 12 months: 0.50"),
     ("my_column", 2.5, "my_column：2.5", "my_column: 2.5"),
 ])
 def test_describe_value(name: str, value: object, zh: str, en: str) -> None:
