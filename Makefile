@@ -9,6 +9,7 @@ DEMO_DIR := data/demo
 DEMO_ENTERPRISES ?= 20000
 DEMO_MONTHS ?= 48
 DEMO_TRIALS ?= 8
+DEMO_TRAIN_PERIODS ?= 12
 DEMO_RESULTS := sqlite:///$(DEMO_DIR)/results.db
 
 .PHONY: install demo test lint clean
@@ -28,7 +29,8 @@ demo: install
 	$(BIN)/ecr ingest $(DEMO_DIR)/province --store $(DEMO_DIR)/store
 	$(BIN)/ecr summary --store $(DEMO_DIR)/store
 	$(BIN)/ecr train --store $(DEMO_DIR)/store --training-set $(DEMO_DIR)/training-set.parquet \
-		--trials $(DEMO_TRIALS) --run-name demo | tee $(DEMO_DIR)/train.log
+		--trials $(DEMO_TRIALS) --train-periods $(DEMO_TRAIN_PERIODS) --run-name demo \
+		| tee $(DEMO_DIR)/train.log
 	$(BIN)/ecr promote "$$(tail -n 1 $(DEMO_DIR)/train.log | sed 's|.*/||')"
 	$(BIN)/ecr runs --limit 4
 	$(BIN)/ecr classify --as-of 2025-11-30 --store $(DEMO_DIR)/store \
