@@ -49,14 +49,14 @@ def promote(version: str, alias: str = CHAMPION, name: str = REGISTERED_MODEL) -
 
 
 RUN_COLUMNS = {
-    "run_id": "run", "tags.ecr.model_type": "model", "tags.ecr.compared_with": "baseline of",
+    "run_id": "run", "tags.ecr.model_type": "model", "tags.ecr.compared_with": "vs",
     "tags.ecr.registered_version": "ver", "metrics.test_roc_auc": "AUC", "metrics.test_ks": "KS",
     "metrics.test_brier": "Brier", "metrics.test_ece": "ECE", "metrics.psi_train_test": "PSI",
     "metrics.test_outcome_rate_A": "rate A", "metrics.test_outcome_rate_D": "rate D",
-    "metrics.test_distinct_score_share": "distinct", "tags.ecr.degenerate": "degenerate",
+    "metrics.test_distinct_score_share": "dist",
 }
 """Columns of `ecr runs`: test-period metrics of each model and, beside it, the baselines
-fitted on its rows (``baseline of`` names the model's run); every metric is in the MLflow
+fitted on its rows (``vs`` names the model's run); every metric is in the MLflow
 UI."""
 
 

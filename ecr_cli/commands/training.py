@@ -198,13 +198,12 @@ def runs_command(
         console.print(f"no model runs yet in experiment {experiment!r}; run `ecr train`")
         return
     runs["run"] = runs["run"].str[:8]
-    if "baseline of" in runs:
-        runs["baseline of"] = runs["baseline of"].str[:8]
-    runs["model"] = runs["model"].str.replace("woe_scorecard", "scorecard").str.replace(
-        "lightgbm_default", "lgbm-plain")
+    if "vs" in runs:
+        runs["vs"] = runs["vs"].str[:8]
+    runs["model"] = runs["model"].replace({"woe_scorecard": "WOE", "lightgbm_default": "plain"})
     table = RichTable(title=f"Recent model runs, newest first ({masked_url(tracking_uri)})",
                       box=None,
-                      pad_edge=False, title_justify="left")
+                      pad_edge=False, padding=(0, 1, 0, 0), title_justify="left")
     for column in runs.columns:
         table.add_column(column, justify="right" if runs[column].dtype.kind == "f" else "left")
     for row in runs.itertuples(index=False):
