@@ -189,7 +189,8 @@ def test_store_mode_out_of_time_with_tuning_and_baseline(
            "--profile", "hohhot", "--keep", "uscc")
     classified = pq.read_table(out).to_pandas()
     features = pq.read_table(training_set).to_pandas()
-    listed = features["serious_dishonesty_now"].to_numpy() == 1
+    in_effect = features["as_of"] >= dt.date(2022, 1, 1)  # the shipped rules' effective_from
+    listed = (features["serious_dishonesty_now"].to_numpy() == 1) & in_effect.to_numpy()
     assert listed.any() and (classified["risk_level"][listed] == "D").all()
     assert (classified["final_score"][listed] >= 750).all()
     reversed_labels = dict(zip("ABCD", "DCBA", strict=True))
