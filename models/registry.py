@@ -125,13 +125,8 @@ class ModelRegistry:
     def version(self, model_uri: str) -> tuple[str, str | None]:
         """``(name/version, run id)`` for a registered model; a logged model
         (``models:/m-…``) is its id, and any other URI stands for itself."""
-        found = self._registered(model_uri)
-        if found is not None:
-            return f"{found.name}/{found.version}", found.run_id
-        if model_uri.startswith("models:/"):
-            model_id = model_uri.removeprefix("models:/")
-            return model_id, self.client.get_logged_model(model_id).source_run_id
-        return model_uri, None
+        version, run_id, _ = self._resolve(model_uri)
+        return version, run_id
 
     def load(self, model_uri: str) -> LoadedModel:
         """The scoring chain behind ``model_uri`` with its registered version.
@@ -142,9 +137,9 @@ class ModelRegistry:
         enterprise-credit-risk model.
         """
         os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
-        version, run_id = self.version(model_uri)
+        version, run_id, location = self._resolve(model_uri)
         local = Path(mlflow.artifacts.download_artifacts(
-            artifact_uri=self._location(model_uri), tracking_uri=self.tracking_uri,
+            artifact_uri=location, tracking_uri=self.tracking_uri,
             registry_uri=self.tracking_uri))
         chain = chain_directory(local, model_uri)
         # Check the digest recorded with the run before any file is parsed.
@@ -157,15 +152,18 @@ class ModelRegistry:
                 "logged, refusing it")
         return LoadedModel(RiskModel.load(chain), model_uri, version, run_id)
 
-    def _location(self, model_uri: str) -> str:
-        """Where the model's files are, resolved through this client (not MLflow's globals)."""
+    def _resolve(self, model_uri: str) -> tuple[str, str | None, str]:
+        """``(version, run id, where its files are)``, asking the registry once, through this
+        client (not MLflow's globals)."""
         found = self._registered(model_uri)
         if found is not None:
-            return self.client.get_model_version_download_uri(found.name, found.version)
+            return (f"{found.name}/{found.version}", found.run_id,
+                    self.client.get_model_version_download_uri(found.name, found.version))
         if model_uri.startswith("models:/"):
-            return self.client.get_logged_model(
-                model_uri.removeprefix("models:/")).artifact_location
-        return model_uri
+            model_id = model_uri.removeprefix("models:/")
+            logged = self.client.get_logged_model(model_id)
+            return model_id, logged.source_run_id, logged.artifact_location
+        return model_uri, None, model_uri
 
     def _registered(self, model_uri: str) -> ModelVersion | None:
         """The registry entry a ``models:/name@alias`` or ``models:/name/N`` URI names."""

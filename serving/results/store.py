@@ -350,11 +350,6 @@ class ResultsStore:
         with self.engine.connect() as connection:
             return [StoredWarning.from_mapping(r._mapping) for r in connection.execute(query)]
 
-    def top_warnings(self, period: dt.date, limit: int) -> list[StoredWarning]:
-        """The published period's warnings, most severe first (none for an unpublished one)."""
-        run = self.published_run(period)
-        return [] if run is None else self.warnings_of(run.run_id, limit)
-
     def analysis_of(self, run_id: str) -> PeriodAnalysis | None:
         with self.engine.connect() as connection:
             stored = connection.execute(sa.select(period_analysis.c.analysis).where(
