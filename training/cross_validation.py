@@ -75,18 +75,29 @@ def cross_validate(
             on_fold(index, float(curve.min()))
     mean = np.mean(curves, axis=0)
     rounds = int(np.argmin(mean)) + 1
-    out_of_fold = np.full(len(y), np.nan)
-    losses, aucs = [], []
+    losses, aucs, held_out = [], [], []
     for fold, booster, curve in zip(folds, boosters, curves, strict=True):
         raw = booster.predict(x[fold.valid], raw_score=True,
                               num_iteration=min(rounds, booster.current_iteration()))
-        out_of_fold[fold.valid] = raw
+        held_out.append(raw)
         losses.append(float(curve[rounds - 1]))
         labels = y[fold.valid]
         aucs.append(float(roc_auc_score(labels, raw)) if 0 < labels.sum() < labels.size
                     else float("nan"))
     return CrossValidation(rounds, float(mean[rounds - 1]), tuple(losses), tuple(aucs),
-                           out_of_fold)
+                           average_out_of_fold(folds, held_out, len(y)))
+
+
+def average_out_of_fold(folds: tuple[Fold, ...], scores: list[npt.NDArray], rows: int
+                        ) -> npt.NDArray[np.float64]:
+    """Each row's mean held-out score over the folds that validate it (repeated folds see a
+    row more than once); NaN for rows no fold validates."""
+    total, seen = np.zeros(rows), np.zeros(rows)
+    for fold, score in zip(folds, scores, strict=True):
+        np.add.at(total, fold.valid, score)
+        np.add.at(seen, fold.valid, 1)
+    with np.errstate(invalid="ignore"):
+        return np.where(seen > 0, total / np.maximum(seen, 1), np.nan)
 
 
 def fit_rounds(x: npt.NDArray, y: npt.NDArray, spec: FeatureSpec, rows: npt.NDArray,

@@ -35,6 +35,23 @@ def default_params(rows: int) -> dict[str, Any]:
     }
 
 
+CATEGORY_FLOOR, CATEGORY_CEILING = 10, 100
+
+
+def categorical_params(rows: int) -> dict[str, Any]:
+    """LightGBM leaves a category out of a categorical split when it has fewer than
+    ``min_data_per_group`` rows (default 100): on a few hundred rows nearly every category
+    would be. The floor scales like the leaf size, up to LightGBM's default."""
+    return {"min_data_per_group": int(np.clip(round(rows / 1000), CATEGORY_FLOOR,
+                                              CATEGORY_CEILING))}
+
+
+def additive_params(rows: int) -> dict[str, Any]:
+    """Stumps (depth 1): an additive model, a scorecard with learned bins. Tuning's second
+    trial, so a small, nearly linear table always has that shape on the table."""
+    return default_params(rows) | {"max_depth": 1, "num_leaves": 2, "learning_rate": 0.05}
+
+
 def min_leaf_range(rows: int) -> tuple[int, int]:
     low = max(3, default_min_leaf(rows) // 4)
     high = int(np.clip(rows // 10, max(low + 1, 50), 2000))

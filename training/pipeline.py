@@ -39,12 +39,17 @@ from training.baselines import fit_plain, reason_of, screen_for_binning
 from training.booster import default_threads, fixed_params
 from training.calibrate import choose_calibrator
 from training.class_policy import ClassPolicy
-from training.cross_validation import CrossValidation, cross_validate, fit_rounds
+from training.cross_validation import (
+    CrossValidation,
+    average_out_of_fold,
+    cross_validate,
+    fit_rounds,
+)
 from training.evaluation import Evaluation, Part, evaluate_chain
 from training.figures import calibration_figure, class_rate_figure, log_figure, roc_figure
 from training.global_explanation import log_global_explanation
 from training.guardrails import degenerate_reasons
-from training.parameters import default_params
+from training.parameters import categorical_params, default_params
 from training.protocol import Protocol, out_of_time_protocol, stratified_protocol
 from training.rules_effect import log_rules_effect, resolve_rules
 from training.scorecard import fit_scorecard
@@ -187,6 +192,18 @@ def calibrate_and_evaluate(
                  evaluate_chain(parts, choice.calibrator, score_map))
 
 
+def final_rounds(rounds: int, protocol: Protocol) -> int:
+    """Rounds for the final model. Stratified: the folds' rounds scaled by how many more rows
+    the final model trains on than a fold did (all ``k`` parts against ``k − 1``: more rows
+    carry more rounds before they overfit; measured on the small tables of
+    `bench/model_quality.py`). Out of time: unchanged, since the later months differ in kind,
+    not only in number."""
+    if protocol.kind != "stratified":
+        return rounds
+    mean = float(np.mean([len(f.train) for f in protocol.folds]))
+    return max(1, round(rounds * len(protocol.final_train) / mean))
+
+
 def calibration_scores(raw: npt.NDArray, cv: CrossValidation, protocol: Protocol
                        ) -> npt.NDArray:
     """The calibration rows' raw scores: the final model's on the latest block (out of time),
@@ -230,8 +247,8 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
     x = spec.matrix(data.table, str(config.table))
     periods = (np.asarray(data.table[time].to_numpy()) if time else None)
     threads = config.threads or default_threads()
-    fixed = fixed_params(spec, config.seed, threads)
     rows = len(protocol.final_train)
+    fixed = fixed_params(spec, config.seed, threads) | categorical_params(rows)
 
     with mlflow.start_run(run_name=config.run_name) as run:
         mlflow.set_tags({"ecr.kind": "model", "ecr.model_type": "lightgbm",
@@ -260,9 +277,10 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
                             "cv_valid_roc_auc": valid_auc,
                             **{f"fold_{i + 1}_valid_roc_auc": a
                                for i, a in enumerate(cv.fold_auc) if a == a}})
-        booster = fit_rounds(x, y, spec, protocol.final_train, fixed | params, cv.rounds)
+        rounds = final_rounds(cv.rounds, protocol)
+        booster = fit_rounds(x, y, spec, protocol.final_train, fixed | params, rounds)
         mlflow.log_params({f"lgbm_{k}": v for k, v in params.items()}
-                          | {"best_iteration": cv.rounds})
+                          | {"best_iteration": rounds})
         raw = booster.predict(x, raw_score=True)
         chain = calibrate_and_evaluate(raw, calibration_scores(raw, cv, protocol), y,
                                        protocol, periods, config)
@@ -274,7 +292,7 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
                             for k, v in chain.cv_log_loss.items()} | evaluation.metrics)
         model = RiskModel(booster, spec, chain.calibrator, chain.score_map, metadata={
             "label": config.label, "training_run_id": run.info.run_id,
-            "params": fixed | params, "best_iteration": cv.rounds,
+            "params": fixed | params, "best_iteration": rounds,
             "protocol": protocol.describe(), "class_policy": config.policy.describe(),
             "data": data.fingerprint, "lightgbm": lgb.__version__,
             "rules_version": rules.version_id,
@@ -286,7 +304,7 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
         info = _log_model(model, example.slice(0, 5))
         test_auc = evaluation.metrics.get("test_roc_auc", float("nan"))
-        report(f"LightGBM: {cv.rounds} trees, folds' valid ROC AUC {valid_auc:.4f}, test ROC "
+        report(f"LightGBM: {rounds} trees, folds' valid ROC AUC {valid_auc:.4f}, test ROC "
                f"AUC {test_auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}, calibration "
                f"{chain.calibrator.method}, distinct scores "
                f"{evaluation.metrics['test_distinct_score_share']:.1%}")
@@ -300,7 +318,7 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
                             "woe_scorecard": _scorecard_baseline(context)}
     plain = result.baselines.get("lightgbm_default")
     result.degenerate = degenerate_reasons(
-        cv.rounds, valid_auc, test_auc,
+        rounds, valid_auc, test_auc,
         plain.metrics.get("test_roc_auc") if plain and not plain.error else None)
     result.degenerate += [f"the {b.name} baseline failed ({b.error})"
                           for b in result.baselines.values() if b.error]
@@ -343,11 +361,10 @@ def _plain_baseline(c: _Context) -> BaselineResult:
                             c.threads)
         raw = booster.predict(c.x, raw_score=True)
         if c.protocol.calibration_from_folds:
-            calibration = np.full(len(c.y), np.nan)
-            for fold in c.protocol.folds:
-                fold_booster = fit_plain(c.x, c.y, c.spec, fold.train, c.config.seed,
-                                         c.threads)
-                calibration[fold.valid] = fold_booster.predict(c.x[fold.valid], raw_score=True)
+            held_out = [fit_plain(c.x, c.y, c.spec, fold.train, c.config.seed, c.threads)
+                        .predict(c.x[fold.valid], raw_score=True)
+                        for fold in c.protocol.folds]
+            calibration = average_out_of_fold(c.protocol.folds, held_out, len(c.y))
             return raw, calibration[c.protocol.calibration], {}
         return raw, raw[c.protocol.calibration], {}
 

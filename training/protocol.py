@@ -17,8 +17,10 @@ Out of time (the table has periods; ``embargo`` = the outcome horizon in months)
   months); with a shorter embargo the block is scored out of fold by the latest fold's model.
 
 Stratified (no periods): the test rows are a stratified share; the rest is split into
-``folds`` stratified folds, the final model trains on all of it, and the calibrator is fitted
-on the folds' out-of-fold scores.
+``folds`` stratified folds, repeated with fresh shuffles on small tables (`stratified_repeats`:
+on a few hundred rows one split's validation loss is mostly noise, and tuning would chase it);
+the final model trains on all of it, and the calibrator is fitted on the folds' out-of-fold
+scores (averaged over the repeats).
 
 No fold ever trains on a period at or after its own validation block, nor on a period whose
 outcome window reaches into it.
@@ -34,7 +36,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil.relativedelta import relativedelta
-from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.model_selection import RepeatedStratifiedKFold, train_test_split
 
 Rows = npt.NDArray[np.int64]
 
@@ -161,9 +163,20 @@ def out_of_time_protocol(
                     tuple(final), tuple(test), embargo)
 
 
+REPEATED_ROWS = 3000
+"""Stratified folds are repeated until about this many validation rows are seen (≤ 5 times)."""
+MAX_REPEATS = 5
+
+
+def stratified_repeats(rows: int) -> int:
+    """How many times to repeat the stratified folds over ``rows`` tuning rows."""
+    return int(np.clip(np.ceil(REPEATED_ROWS / max(rows, 1)), 1, MAX_REPEATS))
+
+
 def stratified_protocol(outcome: npt.ArrayLike, test_share: float, folds: int,
                         seed: int) -> Protocol:
-    """Seeded stratified test rows and tuning folds over the rest."""
+    """Seeded stratified test rows and tuning folds over the rest (repeated on small
+    tables)."""
     y = np.asarray(outcome)
     index = np.arange(len(y), dtype=np.int64)
     minority = int(min(y.sum(), len(y) - y.sum()))
@@ -172,7 +185,8 @@ def stratified_protocol(outcome: npt.ArrayLike, test_share: float, folds: int,
                          f"expected at least {2 * folds} for {folds} folds and a test part")
     rest, test = train_test_split(index, test_size=test_share, stratify=y, random_state=seed)
     rest = np.sort(rest)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=stratified_repeats(len(rest)),
+                                       random_state=seed)
     built = tuple(Fold(np.sort(rest[a]).astype(np.int64), np.sort(rest[b]).astype(np.int64))
                   for a, b in splitter.split(rest, y[rest]))
     return Protocol("stratified", rest.astype(np.int64), np.sort(test).astype(np.int64),

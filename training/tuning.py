@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import mlflow
+import numpy as np
 import numpy.typing as npt
 import optuna
 
 from models.feature_frame import FeatureSpec
 from training.cross_validation import CrossValidation, cross_validate
-from training.parameters import default_params, suggest
+from training.parameters import additive_params, default_params, suggest
 from training.protocol import Fold
 
 
@@ -35,14 +36,18 @@ def tune(
     on_trial: Callable[[optuna.trial.FrozenTrial], None] | None = None,
 ) -> TuningResult:
     """Minimise the folds' average validation log loss; the scaled default parameters
-    (`training.parameters.default_params`) are always the first trial."""
+    (`training.parameters.default_params`) are always the first trial, and stumps
+    (`additive_params`) the second."""
     results: dict[int, CrossValidation] = {}
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest(trial, rows)
 
+        losses: list[float] = []
+
         def on_fold(index: int, loss: float) -> None:
-            trial.report(loss, index)
+            losses.append(loss)  # the running mean: one noisy fold does not prune a trial
+            trial.report(float(np.mean(losses)), index)
             if trial.should_prune():
                 raise optuna.TrialPruned()
 
@@ -69,6 +74,7 @@ def tune(
         pruner=optuna.pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=0),
     )
     study.enqueue_trial(default_params(rows))
+    study.enqueue_trial(additive_params(rows))
     study.optimize(objective, n_trials=trials, timeout=timeout,
                    callbacks=[lambda _study, trial: on_trial(trial)] if on_trial else None)
     states = [t.state for t in study.trials]

@@ -10,7 +10,14 @@ import pyarrow as pa
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from training.protocol import SplitError, out_of_time_protocol, stratified_protocol
+from training.cross_validation import average_out_of_fold
+from training.protocol import (
+    MAX_REPEATS,
+    SplitError,
+    out_of_time_protocol,
+    stratified_protocol,
+    stratified_repeats,
+)
 
 MONTH_ENDS = [dt.date(2023, 1, 31) + relativedelta(months=i, day=31) for i in range(30)]
 
@@ -82,3 +89,20 @@ def test_stratified_protocol_keeps_the_outcome_rate_and_covers_the_rest() -> Non
     covered = np.sort(np.concatenate([f.valid for f in plan.folds]))
     assert np.array_equal(covered, plan.final_train)
     assert plan.calibration_from_folds
+
+
+def test_small_tables_repeat_the_stratified_folds_and_average_out_of_fold() -> None:
+    y = (np.random.default_rng(2).random(400) < 0.3).astype(int)
+    plan = stratified_protocol(y, 0.2, 3, seed=3)
+    repeats = stratified_repeats(len(plan.final_train))
+    assert repeats == MAX_REPEATS and len(plan.folds) == 3 * repeats
+    for fold in plan.folds:
+        assert not set(fold.train) & set(fold.valid)
+        assert not set(fold.train) & set(plan.test)
+    seen = np.bincount(np.concatenate([f.valid for f in plan.folds]), minlength=len(y))
+    assert set(seen[plan.final_train]) == {repeats} and not seen[plan.test].any()
+    scores = [np.full(len(f.valid), float(i % 2)) for i, f in enumerate(plan.folds)]
+    averaged = average_out_of_fold(plan.folds, scores, len(y))
+    assert np.isnan(averaged[plan.test]).all()
+    assert ((averaged[plan.final_train] >= 0) & (averaged[plan.final_train] <= 1)).all()
+    assert stratified_repeats(100_000) == 1
