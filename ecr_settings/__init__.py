@@ -43,6 +43,18 @@ class Settings(BaseSettings):
         None, description="Jurisdiction profile (ECR_PROFILE); unset: the profiles file's "
                           "default, henan.")
 
+    secret_file: Path = Field(
+        Path("data/service.secret"),
+        description="Server secret that API keys are hashed with (ECR_SECRET_FILE); created "
+                    "owner-only on first use. Losing it invalidates every key.")
+    host: str = Field("127.0.0.1", description="Address `ecr serve` listens on (ECR_HOST).")
+    port: int = Field(8000, description="Port of `ecr serve` (ECR_PORT).")
+    workers: int = Field(2, ge=1, description="uvicorn worker processes (ECR_WORKERS).")
+    rate_limit: str = Field(
+        "1200/minute", description="Requests per API key (ECR_RATE_LIMIT), in-process, in the "
+                                   "`limits` notation.")
+    max_score_rows: int = Field(10_000, ge=1, description="Enterprises per POST /v1/scores.")
+
     @classmethod
     def resolve(cls, **overrides: Any) -> Settings:
         """Settings from the environment, with every override that is not None on top."""

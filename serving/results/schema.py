@@ -126,6 +126,52 @@ regional_risk = sa.Table(
 )
 
 
+api_keys = sa.Table(
+    "api_keys", metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.String(120), nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),  # sampling | regulator | admin
+    sa.Column("region", sa.String(6)),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True)),
+    sa.Column("revoked_at", sa.DateTime(timezone=True)),
+)
+"""API keys: only a keyed hash (HMAC-SHA256 with the server secret) of each key is kept."""
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("key_id", sa.String(16)),
+    sa.Column("role", sa.String(16)),
+    sa.Column("method", sa.String(8), nullable=False),
+    sa.Column("route", sa.String(200), nullable=False),
+    sa.Column("parameters", sa.Text, nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("request_id", sa.String(64), nullable=False),
+    sa.Column("previous_hash", sa.String(64), nullable=False),
+    sa.Column("entry_hash", sa.String(64), nullable=False),
+)
+"""Every read of a result and every write, append-only (triggers refuse UPDATE and DELETE);
+each entry's hash covers the previous entry's, so an edited or deleted entry breaks the
+chain."""
+
+idempotency_keys = sa.Table(
+    "idempotency_keys", metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("idempotency_key", sa.String(200), primary_key=True),
+    sa.Column("route", sa.String(200), nullable=False),
+    sa.Column("request_sha256", sa.String(64), nullable=False),
+    sa.Column("status", sa.Integer, nullable=False),
+    sa.Column("response", sa.JSON, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A write's answer kept under the caller's ``Idempotency-Key``: a retry gets the same answer
+and changes nothing; the same key with another body is refused."""
+
+
 _ARROW_TYPES: dict[type[sa.types.TypeEngine], pa.DataType] = {
     sa.String: pa.string(), sa.Text: pa.string(), sa.Float: pa.float64(),
     sa.Date: pa.date32(), sa.Integer: pa.int64(),
