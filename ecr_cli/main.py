@@ -14,6 +14,7 @@ from ecr_cli.commands.monthly import (
 )
 from ecr_cli.commands.policy import profiles_command, rules_command
 from ecr_cli.commands.scoring import explain_command, score_command
+from ecr_cli.commands.service import serve_command
 from ecr_cli.commands.training import promote_command, runs_command, train_command
 
 app = typer.Typer(
@@ -40,3 +41,4 @@ app.command("history")(history_command)
 app.command("explain")(explain_command)
 app.command("rules")(rules_command)
 app.command("profiles")(profiles_command)
+app.command("serve")(serve_command)

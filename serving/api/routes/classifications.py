@@ -1,0 +1,69 @@
+"""Published periods and classifications: pages by keyset cursor, or a whole period as CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from serving.access.roles import Permission
+
+from serving.api.schemas.results import (
+    ClassificationPagePublic,
+    ClassificationPublic,
+    PeriodsPublic,
+)
+from serving.api.security import Caller, require, service
+from serving.api.state import ServiceState
+from serving.use_cases import classification_csv, classification_page, published_periods
+
+router = APIRouter(prefix="/v1", tags=["classifications"])
+CSV = "text/csv"
+
+
+@router.get("/periods", response_model=PeriodsPublic, summary="Published periods.")
+def periods(request: Request, state: ServiceState = Depends(service),
+            _: Caller = Depends(require(Permission.READ_CLASSIFICATIONS))) -> PeriodsPublic:
+    found = published_periods(state.results)
+    request.state.audit.rows = len(found)
+    return PeriodsPublic(periods=found)
+
+
+@router.get(
+    "/classifications", response_model=ClassificationPagePublic,
+    responses={200: {"content": {CSV: {"example": "uscc,period,final_score,…\n"}},
+                     "description": "A page as JSON, or the whole period as CSV "
+                                    "(`Accept: text/csv`)."}},
+    summary="A published period's classifications, in USCC order.")
+def classifications(
+    request: Request,
+    period: Annotated[dt.date, Query(description="A published period (month end).",
+                                     examples=["2025-12-31"])],
+    risk_class: Annotated[str | None, Query(alias="class", pattern="^[A-Da-d]$",
+                                            description="Internal level A–D.")] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
+                                        description="Division-code prefix.")] = None,
+    industry: Annotated[str | None, Query(pattern=r"^[A-Ta-t](\d{2})?$",
+                                          description="Section letter or division (C13).")
+                        ] = None,
+    domain: Annotated[str | None, Query(max_length=40,
+                                        description="Professional supervision domain.")] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    state: ServiceState = Depends(service),
+    caller: Caller = Depends(require(Permission.READ_CLASSIFICATIONS)),
+) -> ClassificationPagePublic | StreamingResponse:
+    filters = {"risk_level": risk_class.upper() if risk_class else None, "region": region,
+               "industry": industry.upper() if industry else None, "domain": domain}
+    if CSV in request.headers.get("accept", ""):
+        export = classification_csv(state.results, period, caller.scope, **filters)
+        request.state.audit.rows = export.rows
+        return StreamingResponse(export.chunks, media_type=CSV, headers={
+            "Content-Disposition": f'attachment; filename="classifications-{period}.csv"'})
+    page = classification_page(state.results, period, caller.scope, cursor=cursor,
+                               limit=limit, **filters)
+    request.state.audit.rows = len(page.items)
+    return ClassificationPagePublic(
+        period=period, next_cursor=page.next_cursor,
+        items=[ClassificationPublic.of(row, state.profile) for row in page.items])
