@@ -97,7 +97,7 @@ def audit_verify_command(database_url: DatabaseOption = None) -> None:
     except ResultsStoreError as error:
         raise fail(error) from None
     if not found.ok:
-        errors.print(verbatim(f"audit log broken at seq {found.broken_at}: {found.reason} "
+        errors.print(verbatim(f"audit log broken at {found.reason} "
                               f"({found.entries:,} entries read)"), highlight=False,
                      soft_wrap=True)
         raise typer.Exit(code=AUDIT_BROKEN)
