@@ -166,8 +166,10 @@ class _Serialised:
                 # begun here before the INSERT: the write lock is held from the read on.
                 self.connection.exec_driver_sql("BEGIN IMMEDIATE")
             elif self.engine.dialect.name == "postgresql":
-                self.connection = self.connection.execution_options(
-                    isolation_level="READ COMMITTED")
+                # Each statement must see what the previous holder of the lock committed.
+                if self.engine.dialect.default_isolation_level != "READ COMMITTED":
+                    self.connection = self.connection.execution_options(
+                        isolation_level="READ COMMITTED")
                 self.connection.execute(sa.select(sa.func.pg_advisory_xact_lock(AUDIT_LOCK)))
             else:
                 raise ValueError(f"engine: expected SQLite or PostgreSQL, found "
