@@ -55,7 +55,10 @@ def _read(path: Path) -> bytes:
         if mode & 0o077:
             raise SecretError(f"secret file {path}: expected owner-only permissions (0600), "
                               f"found {mode:04o}; run `chmod 600 {path}`")
-        text = opened.read().decode("utf-8", errors="replace").strip()
+        try:
+            text = opened.read().decode("utf-8", errors="replace").strip()
+        except OSError as error:
+            raise SecretError(f"secret file {path}: cannot read it: {error.strerror}") from None
     return _checked(text, f"secret file {path}")
 
 
