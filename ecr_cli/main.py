@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import typer
 
+from ecr_cli.commands.access import (
+    audit_tail_command,
+    audit_verify_command,
+    keys_create_command,
+    keys_list_command,
+    keys_revoke_command,
+)
 from ecr_cli.commands.data import contract_command, ingest_command, summary_command, synth_command
 from ecr_cli.commands.features import features_command, training_set_command
 from ecr_cli.commands.monthly import (
@@ -42,3 +49,14 @@ app.command("explain")(explain_command)
 app.command("rules")(rules_command)
 app.command("profiles")(profiles_command)
 app.command("serve")(serve_command)
+
+keys = typer.Typer(help="API keys of the service: create, list, revoke.", no_args_is_help=True)
+keys.command("create")(keys_create_command)
+keys.command("list")(keys_list_command)
+keys.command("revoke")(keys_revoke_command)
+app.add_typer(keys, name="keys")
+audit = typer.Typer(help="The service's audit log: verify its hash chain, show its tail.",
+                    no_args_is_help=True)
+audit.command("verify")(audit_verify_command)
+audit.command("tail")(audit_tail_command)
+app.add_typer(audit, name="audit")

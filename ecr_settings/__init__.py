@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REGISTERED_MODEL = "enterprise-credit-risk"
@@ -47,6 +47,9 @@ class Settings(BaseSettings):
         Path("data/service.secret"),
         description="Server secret that API keys are hashed with (ECR_SECRET_FILE); created "
                     "owner-only on first use. Losing it invalidates every key.")
+    secret: SecretStr | None = Field(
+        None, description="Server secret itself (ECR_SECRET), at least 32 characters; wins "
+                          "over the secret file. Never shown.")
     host: str = Field("127.0.0.1", description="Address `ecr serve` listens on (ECR_HOST).")
     port: int = Field(8000, description="Port of `ecr serve` (ECR_PORT).")
     workers: int = Field(2, ge=1, description="uvicorn worker processes (ECR_WORKERS).")

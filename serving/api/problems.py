@@ -69,6 +69,18 @@ class Problem(Exception):
         self.errors, self.headers = list(errors), dict(headers or {})
 
 
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` documenting the problems a route may answer."""
+    return {status: {"model": ProblemDetails, "description": TITLES[status],
+                     "content": {PROBLEM_JSON: {"schema": {
+                         "$ref": "#/components/schemas/ProblemDetails"}}}}
+            for status in statuses}
+
+
+COMMON = (401, 403, 422, 429)
+"""What every keyed route may answer: no key, wrong role, invalid parameters, too fast."""
+
+
 def problem_response(request: Request, status: int, detail: str,
                      errors: Sequence[FieldError] = (),
                      headers: Mapping[str, str] | None = None) -> JSONResponse:

@@ -9,7 +9,7 @@ import pytest
 from ecr_settings import Settings
 
 VARIABLES = ("ECR_STORE", "ECR_TRACKING_URI", "MLFLOW_TRACKING_URI", "ECR_DATABASE_URL",
-             "DATABASE_URL", "ECR_MODEL_URI", "ECR_PROFILE")
+             "DATABASE_URL", "ECR_MODEL_URI", "ECR_PROFILE", "ECR_SECRET", "ECR_SECRET_FILE")
 
 
 @pytest.fixture(autouse=True)
@@ -64,3 +64,13 @@ def test_flags_override_the_environment_and_none_means_not_given(
 def test_settings_are_frozen() -> None:
     with pytest.raises(ValueError, match="frozen"):
         Settings().store = Path("x")  # type: ignore[misc]
+
+
+def test_secret_comes_from_the_environment_and_is_never_shown(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().secret is None
+    assert Settings().secret_file == Path("data/service.secret")
+    monkeypatch.setenv("ECR_SECRET", "s3cr3t-" * 6)
+    settings = Settings()
+    assert settings.secret is not None and settings.secret.get_secret_value() == "s3cr3t-" * 6
+    assert "s3cr3t" not in repr(settings) and "s3cr3t" not in str(settings.model_dump())

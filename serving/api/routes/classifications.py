@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 
 from serving.api.schemas.results import (
     ClassificationPagePublic,
@@ -18,7 +19,8 @@ from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import classification_csv, classification_page, published_periods
 
-router = APIRouter(prefix="/v1", tags=["classifications"])
+router = APIRouter(prefix="/v1", tags=["classifications"],
+                   responses=problem_responses(404, *COMMON))
 CSV = "text/csv"
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 
 from serving.api.schemas.enterprises import EnterpriseMatchPublic, SearchPublic
 from serving.api.schemas.explanation import ExplanationPublic
@@ -15,7 +16,8 @@ from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import enterprise_record, explain_published, search_enterprises
 
-router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"],
+                   responses=problem_responses(404, *COMMON))
 USCC = Annotated[str, Path(min_length=18, max_length=18, pattern="^[0-9A-Za-z]{18}$",
                            description="Unified social credit code.",
                            examples=["91410100MA44C3XK1B"])]

@@ -8,13 +8,15 @@ import threading
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 
 from features.coverage import data_end
 from serving.api.schemas.model import ModelPublic, ReloadPublic
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 
-router = APIRouter(prefix="/v1", tags=["model"])
+router = APIRouter(prefix="/v1", tags=["model"],
+                   responses=problem_responses(*COMMON))
 
 
 @router.get("/model", response_model=ModelPublic, summary="The model, rules and data served.")

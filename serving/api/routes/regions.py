@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 
 from serving.api.schemas.warnings import RegionRiskPublic, RegionsPublic
 from serving.api.security import Caller, require, service
@@ -14,7 +15,8 @@ from serving.api.state import ServiceState
 from serving.monthly.regional import HIGH_RISK_RULE
 from serving.use_cases import period_region_risk
 
-router = APIRouter(prefix="/v1/regions", tags=["regions"])
+router = APIRouter(prefix="/v1/regions", tags=["regions"],
+                   responses=problem_responses(404, *COMMON))
 
 
 @router.get("", response_model=RegionsPublic,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 
 from serving.api.schemas.warnings import (
     DispositionCreate,
@@ -18,7 +19,8 @@ from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import list_warnings, record_disposition
 
-router = APIRouter(prefix="/v1/warnings", tags=["warnings"])
+router = APIRouter(prefix="/v1/warnings", tags=["warnings"],
+                   responses=problem_responses(404, *COMMON))
 
 
 def _public(view: object) -> WarningPublic:
