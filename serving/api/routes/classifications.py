@@ -7,9 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
+
 from serving.access.roles import Permission
 from serving.api.problems import COMMON, problem_responses
-
 from serving.api.schemas.results import (
     ClassificationPagePublic,
     ClassificationPublic,

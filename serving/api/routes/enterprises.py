@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+
 from serving.access.roles import Permission
 from serving.api.problems import COMMON, problem_responses
-
 from serving.api.schemas.enterprises import EnterpriseMatchPublic, SearchPublic
 from serving.api.schemas.explanation import ExplanationPublic
 from serving.api.schemas.results import EnterprisePublic, HistoryEntryPublic

@@ -7,10 +7,10 @@ import threading
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from serving.access.roles import Permission
-from serving.api.problems import COMMON, problem_responses
 
 from features.coverage import data_end
+from serving.access.roles import Permission
+from serving.api.problems import COMMON, problem_responses
 from serving.api.schemas.model import ModelPublic, ReloadPublic
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+
 from serving.access.roles import Permission
 from serving.api.problems import COMMON, problem_responses
-
 from serving.api.schemas.warnings import RegionRiskPublic, RegionsPublic
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState

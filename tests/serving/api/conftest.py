@@ -23,14 +23,14 @@ from pathlib import Path
 import httpx
 import mlflow
 import pytest
-from serving.access.keys import KeyRing
-from serving.access.roles import Role
-from serving.access.secret import load_secret
 
 from ecr_settings import REGISTERED_MODEL
 from features.store import Store
 from models.policy.profiles import profile
 from models.registry import ModelRegistry
+from serving.access.keys import KeyRing
+from serving.access.roles import Role
+from serving.access.secret import load_secret
 from serving.results.store import ResultsStore
 from serving.use_cases import classify_period
 from tests.conftest import Trained
