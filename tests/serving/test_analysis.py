@@ -8,19 +8,24 @@ import pyarrow as pa
 import pytest
 
 from serving.monthly.analysis import analyse, migration_matrix
-from serving.monthly.regional import regional_risk
+from serving.monthly.regional import region_risk
 
 
-def period(rows: list[tuple[str, str, float, str, str]]) -> pa.Table:
-    uscc, level, score, prefecture, section = zip(*rows, strict=True)
+def period(rows: list[tuple[str, str, float, str, str | None, str]]) -> pa.Table:
+    uscc, level, score, prefecture, county, section = zip(*rows, strict=True)
     return pa.table({"uscc": uscc, "risk_level": level, "final_score": score,
-                     "prefecture": prefecture, "industry_section": section})
+                     "prefecture": prefecture, "county": pa.array(county, pa.string()),
+                     "industry_section": section})
 
 
-PREVIOUS = period([("E1", "A", 100.0, "410100", "F"), ("E2", "B", 300.0, "410100", "F"),
-                   ("E3", "C", 600.0, "410200", "C"), ("E4", "D", 800.0, "410200", "C")])
-CURRENT = period([("E1", "B", 250.0, "410100", "F"), ("E2", "B", 320.0, "410100", "F"),
-                  ("E3", "A", 150.0, "410200", "C"), ("E5", "D", 900.0, "410300", "H")])
+PREVIOUS = period([("E1", "A", 100.0, "410100", "410102", "F"),
+                   ("E2", "B", 300.0, "410100", None, "F"),
+                   ("E3", "C", 600.0, "410200", "410203", "C"),
+                   ("E4", "D", 800.0, "410200", "410203", "C")])
+CURRENT = period([("E1", "B", 250.0, "410100", "410102", "F"),
+                  ("E2", "B", 320.0, "410100", None, "F"),
+                  ("E3", "A", 150.0, "410200", "410203", "C"),
+                  ("E5", "D", 900.0, "410300", "410305", "H")])
 
 
 def test_migration_matrix_on_a_hand_made_case() -> None:
@@ -40,11 +45,19 @@ def test_analysis_counts_rises_and_falls() -> None:
     assert alone.previous_enterprises == 0 and "migration" not in alone.to_json()
 
 
-def test_regional_risk_by_prefecture_and_industry() -> None:
-    rows = {(r.prefecture, r.industry_section): r
-            for r in regional_risk(CURRENT, PREVIOUS, dt.date(2025, 12, 31))}
-    assert rows[("410100", "F")].enterprises == 2
-    assert rows[("410100", "F")].mean_score_change == pytest.approx(285.0 - 200.0)
-    assert rows[("410200", "C")].share_c_or_d == 0.0
-    assert rows[("410300", "H")].share_c_or_d == 1.0
-    assert rows[("410300", "H")].mean_score_change is None
+def test_region_risk_by_prefecture_county_and_industry() -> None:
+    rows = {(r.level, r.region, r.industry_section): r
+            for r in region_risk(CURRENT, PREVIOUS, dt.date(2025, 12, 31))}
+    assert rows[("prefecture", "410100", "F")].enterprises == 2
+    assert rows[("prefecture", "410100", "F")].mean_score_change == pytest.approx(85.0)
+    assert rows[("prefecture", "410200", "C")].share_c_or_d == 0.0
+    assert rows[("prefecture", "410200", "C")].share_c_or_d_change == pytest.approx(-1.0)
+    assert rows[("prefecture", "410300", "H")].share_c_or_d == 1.0
+    assert rows[("prefecture", "410300", "H")].mean_score_change is None
+    assert rows[("prefecture", "410300", "H")].share_c_or_d_change is None
+    # an enterprise registered at the prefecture's bureau (no county) counts at prefecture
+    # level only
+    assert rows[("county", "410102", "F")].enterprises == 1
+    assert rows[("county", "410102", "F")].mean_score_change == pytest.approx(150.0)
+    assert {k[1] for k in rows if k[0] == "county"} == {"410102", "410203", "410305"}
+    assert not any(r.high_risk for r in rows.values())  # every cell under MIN_CELL
