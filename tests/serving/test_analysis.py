@@ -104,11 +104,11 @@ def test_high_risk_at_exactly_twice_the_period_share() -> None:
 
 
 def test_high_risk_at_a_rise_of_exactly_five_points() -> None:
-    # 4/40 → 6/40 is +5 points (0.15 - 0.1 is 0.04999… in floating point); the period share
-    # (with 200 class-A enterprises beside) stays too low for the other arm
-    rise = cells([(40, 6)], [(40, 4)], filler=200)["410102"]
+    # 4/40 → 6/40 is +5 points (0.15 - 0.1 is 0.04999… in floating point); a second county
+    # at 30/200 keeps the period share (36/240 = 0.15) too high for the other arm
+    rise = cells([(40, 6), (200, 30)], [(40, 4), (200, 30)])["410102"]
     assert rise.share_c_or_d_change == pytest.approx(SHARE_RISE) and rise.high_risk is True
-    under = cells([(50, 7)], [(50, 5)], filler=400)["410102"]  # +4 points
+    under = cells([(50, 7), (200, 30)], [(50, 5), (200, 30)])["410102"]  # +4 points
     assert under.share_c_or_d_change == pytest.approx(0.04) and under.high_risk is False
 
 
