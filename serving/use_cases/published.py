@@ -93,15 +93,14 @@ def _csv_chunks(results: ResultsStore, run_id: str,
     yield buffer.getvalue()
     after = None
     while selection is not None:
-        rows = results.result_rows(run_id, after, CSV_CHUNK_ROWS, selection)
+        rows = results.result_values(run_id, after, CSV_CHUNK_ROWS, selection)
         if not rows:
             return
         buffer.seek(0)
         buffer.truncate()
-        writer.writerows([["" if row[c] is None else row[c] for c in CSV_COLUMNS]
-                          for row in rows])
+        writer.writerows(rows)  # None is written as an empty field
         yield buffer.getvalue()
-        after = rows[-1]["uscc"]
+        after = rows[-1][0]
 
 
 def _selection(scope: Scope, risk_level: str | None, region: str | None,
