@@ -18,9 +18,11 @@ import sys
 
 import sqlalchemy as sa
 
-SKIPPED = {"run_id", "started_at", "finished_at", "published_at", "mlflow_run_id"}
+SKIPPED = {"run_id", "started_at", "finished_at", "published_at", "mlflow_run_id",
+           "recorded_at"}
 TABLES = {"results": ("uscc",), "warnings": ("uscc",),
-          "regional_risk": ("prefecture", "industry_section"), "period_analysis": ()}
+          "region_risk": ("level", "region", "industry_section"), "period_analysis": (),
+          "warning_dispositions": ("disposition_id",)}
 
 
 def digest(url: str) -> list[str]:

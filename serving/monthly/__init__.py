@@ -1,1 +1,1 @@
-"""The monthly classification run: batch scoring, warnings, analysis, regional risk."""
+"""The monthly classification run: batch scoring, warnings, analysis, region risk."""

@@ -4,6 +4,10 @@
 table). It holds no connection and writes nothing, so it runs the same in-process (the
 default) and under a distributed engine: ``spark_df.mapInArrow(classifier, RESULT_SCHEMA)``
 ships the classifier (model, compiled explanation tables, rules, profile) to the executors.
+
+Besides the features, a batch may carry the enterprise's registering division
+(``region_code``) and professional domains (``domain_tags``), as `with_enterprise_context`
+adds them: the county and domains stored with each result come from them (NULL without).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
+from features.store import Store
 from models.explain.explanation import top_factors
 from models.explain.points import Explainer
 from models.levels import LEVELS
@@ -74,7 +80,10 @@ class BatchClassifier:
             "base_points": pa.array(np.full(len(x), attribution.base_points)),
             **factors,
             "prefecture": _text(table, "prefecture"),
+            "county": county_of(_text(table, "region_code")),
             "industry_section": _text(table, "industry_section"),
+            "industry_division": _text(table, "industry_division"),
+            "domain_tags": _joined_tags(table),
             "input_fingerprint": pa.array(row_fingerprints(x), pa.string()),
             "model_version": pa.array([self.model_version] * len(x), pa.string()),
             "rules_version": pa.array([self.rules.version_id] * len(x), pa.string()),
@@ -82,6 +91,43 @@ class BatchClassifier:
         return pa.RecordBatch.from_pydict(
             {name: _combined(columns[name]) for name in RESULT_SCHEMA.names},
             schema=RESULT_SCHEMA)
+
+
+CONTEXT_COLUMNS = ("region_code", "domain_tags")
+"""What `with_enterprise_context` adds to a feature table from the store's enterprises."""
+
+
+def with_enterprise_context(features: pa.Table, store: Store) -> pa.Table:
+    """``features`` (rows in their order) with each enterprise's `CONTEXT_COLUMNS` from the
+    store's ``enterprises`` table (NULL for an enterprise the table lacks)."""
+    path = store.table_path("enterprises")
+    names = ["uscc", *CONTEXT_COLUMNS]
+    enterprises = (pq.read_table(path, columns=names) if path is not None else
+                   pa.table({"uscc": pa.array([], pa.string()),
+                             "region_code": pa.array([], pa.string()),
+                             "domain_tags": pa.array([], pa.list_(pa.string()))}))
+    position = pc.index_in(features["uscc"].cast(pa.string()),
+                           value_set=enterprises["uscc"].cast(pa.string()))
+    for name in CONTEXT_COLUMNS:
+        features = features.append_column(name, enterprises[name].take(position))
+    return features
+
+
+def county_of(region_code: pa.Array) -> pa.Array:
+    """The county-level division of each GB/T 2260 code: the code itself unless it ends in
+    ``00`` (a prefecture or the province), which has none (NULL)."""
+    county_level = pc.and_(pc.equal(pc.utf8_length(region_code), 6),
+                           pc.invert(pc.ends_with(region_code, "00")))
+    return pc.if_else(county_level, region_code, pa.scalar(None, pa.string()))
+
+
+def _joined_tags(table: pa.Table) -> pa.Array:
+    if "domain_tags" not in table.column_names:
+        return pa.nulls(table.num_rows, pa.string())
+    tags = _combined(table["domain_tags"])
+    if pa.types.is_string(tags.type):
+        return tags
+    return pc.fill_null(pc.binary_join(tags, ";"), "")
 
 
 def row_fingerprints(x: npt.NDArray[np.float64]) -> list[str]:

@@ -57,10 +57,23 @@ class ResultRow:
     factors_up: tuple[Factor, ...]
     factors_down: tuple[Factor, ...]
     prefecture: str | None
+    county: str | None
+    """The county-level division the enterprise registered in; None when it registered at
+    a prefecture or provincial bureau (or for results published before counties were kept)."""
     industry_section: str | None
+    industry_division: str | None
+    """GB/T 4754 section letter + 2-digit division, e.g. ``C13`` (the section alone when the
+    enterprise's code has no division)."""
+    domain_tags: tuple[str, ...]
+    """The enterprise's professional-supervision domains (food, drug, …), as published."""
     input_fingerprint: str
     model_version: str
     rules_version: str
+
+    @property
+    def region_code(self) -> str | None:
+        """The enterprise's registering division (GB/T 2260): its county, else prefecture."""
+        return self.county or self.prefecture
 
     @classmethod
     def from_mapping(cls, row: Any) -> ResultRow:
@@ -72,7 +85,10 @@ class ResultRow:
             fired_rules=tuple(r for r in row["fired_rules"].split(";") if r),
             base_points=row["base_points"],
             factors_up=_factors(row, "up"), factors_down=_factors(row, "down"),
-            prefecture=row["prefecture"], industry_section=row["industry_section"],
+            prefecture=row["prefecture"], county=row["county"],
+            industry_section=row["industry_section"],
+            industry_division=row["industry_division"],
+            domain_tags=tuple(t for t in (row["domain_tags"] or "").split(";") if t),
             input_fingerprint=row["input_fingerprint"], model_version=row["model_version"],
             rules_version=row["rules_version"])
 
@@ -109,17 +125,51 @@ class StoredWarning:
 
 
 @dataclass(frozen=True)
-class RegionalRisk:
-    """One prefecture × industry section cell of a period (区域性、行业性风险)."""
+class RegionRisk:
+    """One region × industry section cell of a period (区域性、行业性风险), at prefecture or
+    county level; see `serving.monthly.regional` for the high-risk rule."""
 
     period: dt.date
-    prefecture: str
+    level: str
+    """``prefecture`` or ``county``."""
+    region: str
+    """The 6-digit division code of the prefecture or county."""
     industry_section: str
     enterprises: int
     share_c_or_d: float
     mean_score: float
+    share_c_or_d_change: float | None
+    """Against the previous period's same cell, as a fraction (0.05 = 5 percentage points);
+    None when the cell is new."""
     mean_score_change: float | None
     """Against the previous period's same cell; None when the cell is new."""
+    high_risk: bool | None
+    """None on cells published before the rule existed (carried over by migration 0004)."""
+
+
+@dataclass(frozen=True)
+class Disposition:
+    """One recorded step of what was done about a warning (处置); never overwritten."""
+
+    disposition_id: int
+    period: dt.date
+    uscc: str
+    run_id: str
+    """The run whose warning was disposed of."""
+    status: str
+    """``open``, ``in_progress``, ``resolved`` or ``dismissed``."""
+    action_taken: str | None
+    department: str | None
+    note: str | None
+    key_id: str | None
+    """The API key that recorded it (None from the command line)."""
+    recorded_at: dt.datetime
+
+    @classmethod
+    def from_mapping(cls, row: Any) -> Disposition:
+        recorded = row["recorded_at"]
+        return cls(**{**row, "recorded_at": recorded if recorded.tzinfo
+                      else recorded.replace(tzinfo=dt.UTC)})
 
 
 class PeriodAnalysis(BaseModel):

@@ -74,12 +74,20 @@ results = sa.Table(
     sa.Column("base_points", sa.Float, nullable=False),
     *_factor_columns,
     sa.Column("prefecture", sa.String(6)),
+    sa.Column("county", sa.String(6)),
     sa.Column("industry_section", sa.String(1)),
+    sa.Column("industry_division", sa.String(3)),
+    sa.Column("domain_tags", sa.Text),
     sa.Column("input_fingerprint", sa.String(32), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("rules_version", sa.String(80), nullable=False),
 )
 sa.Index("ix_results_uscc_period", results.c.uscc, results.c.period)
+sa.Index("ix_results_run_county", results.c.run_id, results.c.county)
+"""``prefecture`` and ``county`` are derived from the enterprise's ``region_code`` (its
+registering division): the county is the code itself when it is county-level, else NULL, so
+the code is ``coalesce(county, prefecture)``. ``domain_tags`` are the enterprise's
+professional-supervision domains joined by ``;`` (empty when none), as ``fired_rules``."""
 
 publications = sa.Table(
     "publications", metadata,
@@ -112,18 +120,43 @@ period_analysis = sa.Table(
     sa.Column("analysis", sa.JSON, nullable=False),
 )
 
-regional_risk = sa.Table(
-    "regional_risk", metadata,
+region_risk = sa.Table(
+    "region_risk", metadata,
     sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
               primary_key=True),
-    sa.Column("prefecture", sa.String(6), primary_key=True),
+    sa.Column("level", sa.String(12), primary_key=True),  # prefecture | county
+    sa.Column("region", sa.String(6), primary_key=True),
     sa.Column("industry_section", sa.String(1), primary_key=True),
     sa.Column("period", sa.Date, nullable=False),
     sa.Column("enterprises", sa.Integer, nullable=False),
     sa.Column("share_c_or_d", sa.Float, nullable=False),
     sa.Column("mean_score", sa.Float, nullable=False),
+    sa.Column("share_c_or_d_change", sa.Float),
     sa.Column("mean_score_change", sa.Float),
+    sa.Column("high_risk", sa.Boolean),
 )
+"""Region × industry section cells of a run (区域性、行业性风险); ``high_risk`` is NULL on
+cells carried over from before the rule (migration 0004)."""
+
+warning_dispositions = sa.Table(
+    "warning_dispositions", metadata,
+    sa.Column("disposition_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("uscc", sa.String(18), nullable=False),
+    sa.Column("run_id", sa.String(36), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("action_taken", sa.String(200)),
+    sa.Column("department", sa.String(120)),
+    sa.Column("note", sa.Text),
+    sa.Column("key_id", sa.String(16)),
+    sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(["run_id", "uscc"], ["warnings.run_id", "warnings.uscc"]),
+)
+sa.Index("ix_warning_dispositions_warning", warning_dispositions.c.period,
+         warning_dispositions.c.uscc, warning_dispositions.c.disposition_id)
+"""What was done about a warning (处置), append-only (triggers refuse UPDATE and DELETE):
+keyed by the warning's period and enterprise, so the history survives a republication of
+the period; ``run_id`` is the run whose warning was disposed of when it was recorded."""
 
 
 api_keys = sa.Table(
@@ -186,6 +219,7 @@ def arrow_schema(table: sa.Table, without: tuple[str, ...] = ("run_id",)) -> pa.
 
 RESULT_SCHEMA = arrow_schema(results)
 """One enterprise's result for a period, as the batch classifier produces it."""
-SUMMARY_COLUMNS = ("uscc", "risk_level", "final_score", "prefecture", "industry_section")
-"""What the analysis, warnings and regional risk read of a period's results."""
+SUMMARY_COLUMNS = ("uscc", "risk_level", "final_score", "prefecture", "county",
+                   "industry_section")
+"""What the analysis, warnings and region risk read of a period's results."""
 SUMMARY_SCHEMA = pa.schema([RESULT_SCHEMA.field(name) for name in SUMMARY_COLUMNS])

@@ -26,7 +26,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,10 @@ from alembic import command
 from alembic.config import Config
 
 from serving.results.rows import (
+    Disposition,
     HistoryEntry,
     PeriodAnalysis,
-    RegionalRisk,
+    RegionRisk,
     ResultRow,
     RunInfo,
     StoredWarning,
@@ -48,9 +49,10 @@ from serving.results.schema import (
     leases,
     period_analysis,
     publications,
-    regional_risk,
+    region_risk,
     results,
     runs,
+    warning_dispositions,
     warnings,
 )
 
@@ -241,12 +243,12 @@ class ResultsStore:
             "period": period, "previous_period": previous_period,
             "analysis": analysis.to_json()}])
 
-    def write_regional(self, run_id: str, rows: Iterable[RegionalRisk]) -> int:
-        return self._write_rows(regional_risk, run_id, (asdict(r) for r in rows))
+    def write_region_risk(self, run_id: str, rows: Iterable[RegionRisk]) -> int:
+        return self._write_rows(region_risk, run_id, (asdict(r) for r in rows))
 
     def _write_rows(self, table: sa.Table, run_id: str, rows: Iterable[Mapping[str, Any]]
                     ) -> int:
-        """Rows of a small per-run table (warnings, analysis, regional risk)."""
+        """Rows of a small per-run table (warnings, analysis, region risk)."""
         values = [{**row, "run_id": run_id} for row in rows]
         if values:
             with self.engine.begin() as connection:
@@ -356,19 +358,157 @@ class ResultsStore:
                 period_analysis.c.run_id == run_id)).scalar_one_or_none()
         return None if stored is None else PeriodAnalysis.model_validate(stored)
 
-    def regional_of(self, run_id: str) -> list[RegionalRisk]:
-        """A run's prefecture × industry cells, in key order."""
-        columns = [c for c in regional_risk.columns if c.name != "run_id"]
-        query = (sa.select(*columns).where(regional_risk.c.run_id == run_id)
-                 .order_by(regional_risk.c.prefecture, regional_risk.c.industry_section))
+    def region_risk_of(self, run_id: str, level: str = "prefecture") -> list[RegionRisk]:
+        """A run's region × industry cells at ``level`` (prefecture or county), in key
+        order."""
+        columns = [c for c in region_risk.columns if c.name != "run_id"]
+        query = (sa.select(*columns)
+                 .where(region_risk.c.run_id == run_id, region_risk.c.level == level)
+                 .order_by(region_risk.c.region, region_risk.c.industry_section))
         with self.engine.connect() as connection:
-            return [RegionalRisk(**r._mapping) for r in connection.execute(query)]
+            return [RegionRisk(**r._mapping) for r in connection.execute(query)]
+
+    def result_page(self, run_id: str, after: str | None, limit: int,
+                    selection: ResultSelection | None = None) -> list[ResultRow]:
+        """Up to ``limit`` of a run's results with uscc after ``after``, by uscc: one range
+        scan of the primary key (run_id, uscc), the selection checked on the way."""
+        return [ResultRow.from_mapping(r) for r in self.result_rows(run_id, after, limit,
+                                                                    selection)]
+
+    def result_rows(self, run_id: str, after: str | None, limit: int,
+                    selection: ResultSelection | None = None) -> list[sa.RowMapping]:
+        """`result_page` as raw rows (columns as in the ``results`` table)."""
+        with self.engine.connect() as connection:
+            return list(connection.execute(
+                page_query(run_id, after, limit, selection)).mappings())
+
+    def result_values(self, run_id: str, after: str | None, limit: int,
+                      selection: ResultSelection | None = None) -> list[tuple[Any, ...]]:
+        """`result_page` as plain tuples of every column but ``run_id``, in table order
+        (uscc first): the fast path of exports."""
+        query = page_query(run_id, after, limit, selection).with_only_columns(
+            *(c for c in results.columns if c.name != "run_id"))
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(query)]
+
+    def published_result(self, uscc: str, period: dt.date) -> HistoryEntry | None:
+        """The enterprise's result in the period's publication, with the run's versions."""
+        query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
+                 .join(runs, runs.c.run_id == results.c.run_id)
+                 .join(publications, publications.c.run_id == results.c.run_id)
+                 .where(results.c.uscc == uscc, publications.c.period == period))
+        with self.engine.connect() as connection:
+            row = connection.execute(query).one_or_none()
+        return None if row is None else HistoryEntry(ResultRow.from_mapping(row._mapping),
+                                                     row.profile, row.data_fingerprint)
+
+    def latest_levels(self, usccs: Iterable[str]) -> dict[str, str]:
+        """Each enterprise's risk level in its latest published period (absent: none)."""
+        codes = sorted(set(usccs))
+        if not codes:
+            return {}
+        query = (sa.select(results.c.uscc, results.c.period, results.c.risk_level)
+                 .join(publications, publications.c.run_id == results.c.run_id)
+                 .where(results.c.uscc.in_(codes)).order_by(results.c.period))
+        with self.engine.connect() as connection:
+            return {r.uscc: r.risk_level for r in connection.execute(query)}
+
+    def scoped_warnings(self, run_id: str, selection: ResultSelection | None = None,
+                        severity: int | None = None, limit: int | None = None,
+                        uscc: str | None = None) -> list[StoredWarning]:
+        """A run's warnings of the results in ``selection``, most severe first (then by
+        uscc); only ``uscc``'s when given."""
+        query = (sa.select(warnings)
+                 .join(results, sa.and_(results.c.run_id == warnings.c.run_id,
+                                        results.c.uscc == warnings.c.uscc))
+                 .where(warnings.c.run_id == run_id,
+                        *(selection or ResultSelection()).conditions()))
+        if severity is not None:
+            query = query.where(warnings.c.severity == severity)
+        if uscc is not None:
+            query = query.where(warnings.c.uscc == uscc)
+        query = query.order_by(warnings.c.severity.desc(), warnings.c.uscc).limit(limit)
+        with self.engine.connect() as connection:
+            return [StoredWarning.from_mapping(r._mapping) for r in connection.execute(query)]
+
+    def record_disposition(self, run_id: str, period: dt.date, uscc: str, status: str,
+                           action_taken: str | None, department: str | None,
+                           note: str | None, key_id: str | None,
+                           recorded_at: dt.datetime) -> Disposition:
+        """Append one disposition of the warning of ``uscc`` in ``run_id``."""
+        values = {"period": period, "uscc": uscc, "run_id": run_id, "status": status,
+                  "action_taken": action_taken, "department": department, "note": note,
+                  "key_id": key_id, "recorded_at": recorded_at}
+        with self.engine.begin() as connection:
+            inserted = connection.execute(warning_dispositions.insert().values(**values))
+        return Disposition(disposition_id=inserted.inserted_primary_key[0], **values)
+
+    def dispositions(self, period: dt.date, uscc: str) -> list[Disposition]:
+        """Every disposition of the enterprise's warning in the period, oldest first."""
+        query = (sa.select(warning_dispositions)
+                 .where(warning_dispositions.c.period == period,
+                        warning_dispositions.c.uscc == uscc)
+                 .order_by(warning_dispositions.c.disposition_id))
+        with self.engine.connect() as connection:
+            return [Disposition.from_mapping(r) for r in connection.execute(query).mappings()]
+
+    def latest_dispositions(self, period: dt.date) -> dict[str, Disposition]:
+        """The latest disposition of each warning of the period that has one, by uscc."""
+        latest = (sa.select(sa.func.max(warning_dispositions.c.disposition_id))
+                  .where(warning_dispositions.c.period == period)
+                  .group_by(warning_dispositions.c.uscc).scalar_subquery())
+        query = sa.select(warning_dispositions).where(
+            warning_dispositions.c.disposition_id.in_(latest))
+        with self.engine.connect() as connection:
+            found = (Disposition.from_mapping(r) for r in connection.execute(query).mappings())
+            return {d.uscc: d for d in found}
+
+
+@dataclass(frozen=True)
+class ResultSelection:
+    """Which of a run's results to read; every field None selects them all.
+
+    ``region`` is a prefix of the enterprise's division code (``coalesce(county,
+    prefecture)``); ``domain`` one of its professional-supervision domains."""
+
+    risk_level: str | None = None
+    region: str | None = None
+    industry_section: str | None = None
+    industry_division: str | None = None
+    domain: str | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        found: list[sa.ColumnElement[bool]] = []
+        if self.risk_level is not None:
+            found.append(results.c.risk_level == self.risk_level)
+        if self.region is not None:
+            code = sa.func.coalesce(results.c.county, results.c.prefecture)
+            found.append(sa.func.substr(code, 1, len(self.region)) == self.region)
+        if self.industry_section is not None:
+            found.append(results.c.industry_section == self.industry_section)
+        if self.industry_division is not None:
+            found.append(results.c.industry_division == self.industry_division)
+        if self.domain is not None:
+            tags = sa.literal(";").concat(results.c.domain_tags).concat(";")
+            escaped = self.domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            found.append(tags.like(f"%;{escaped};%", escape="\\"))
+        return found
+
+
+def page_query(run_id: str, after: str | None, limit: int,
+               selection: ResultSelection | None = None) -> sa.Select[Any]:
+    """The query of `ResultsStore.result_page` (shown by ``bench/service_reads.py``)."""
+    query = sa.select(results).where(results.c.run_id == run_id,
+                                     *(selection or ResultSelection()).conditions())
+    if after is not None:
+        query = query.where(results.c.uscc > after)
+    return query.order_by(results.c.uscc).limit(limit)
 
 
 def _delete_runs(connection: sa.Connection, run_ids: list[str]) -> int:
     """Delete runs and every row under them; the number of result rows removed."""
     removed = 0
-    for table in (results, warnings, period_analysis, regional_risk):
+    for table in (results, warnings, period_analysis, region_risk):
         outcome = connection.execute(table.delete().where(table.c.run_id.in_(run_ids)))
         removed += outcome.rowcount if table is results else 0
     connection.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))

@@ -3,14 +3,18 @@
 Each takes loaded objects — a `models.registry.LoadedModel`, a
 `serving.results.store.ResultsStore`, a `features.store.Store`, a
 `models.policy.profiles.Profile` — validates its own arguments and returns typed results;
-refusals are `NotFound` or `InvalidRequest` with a message naming what is wrong.
+refusals are `NotFound` or `InvalidRequest` with a message naming what is wrong. Reads and
+records of published results take a `Scope` (the caller's region): outside it, an enterprise
+is answered as one that does not exist.
 
     score a table              score_table, score_file
     explain one enterprise     explain_enterprise
     classify a period          classify_period
     re-score since a date      rescore
-    read what is published     published_periods, enterprise_history, period_warnings,
-                               period_regional_risk
+    read what is published     published_periods, classification_page, classification_csv,
+                               enterprise_record, enterprise_history, stored_explanation,
+                               search_enterprises, period_warnings, period_region_risk
+    dispose of warnings        list_warnings, record_disposition, disposition_history
 """
 
 from serving.use_cases.classify import (
@@ -20,30 +24,67 @@ from serving.use_cases.classify import (
     data_fingerprint,
     rescore,
 )
+from serving.use_cases.dispositions import (
+    DISPOSITION_STATUSES,
+    WarningView,
+    disposition_history,
+    list_warnings,
+    record_disposition,
+)
+from serving.use_cases.enterprises import (
+    EnterpriseMatch,
+    EnterpriseRecord,
+    enterprise_record,
+    search_enterprises,
+    stored_explanation,
+)
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.explain import explain_enterprise
+from serving.use_cases.published import (
+    CSV_COLUMNS,
+    ClassificationPage,
+    classification_csv,
+    classification_page,
+)
 from serving.use_cases.read import (
     enterprise_history,
-    period_regional_risk,
+    period_region_risk,
     period_warnings,
     published_periods,
 )
+from serving.use_cases.scope import WHOLE_PROVINCE, Scope
 from serving.use_cases.score import ScoredTable, score_file, score_table
 
 __all__ = [
+    "CSV_COLUMNS",
+    "DISPOSITION_STATUSES",
+    "WHOLE_PROVINCE",
+    "ClassificationPage",
+    "EnterpriseMatch",
+    "EnterpriseRecord",
     "InvalidRequest",
     "NotFound",
     "PeriodOutcome",
     "RescoreOutcome",
+    "Scope",
     "ScoredTable",
+    "WarningView",
+    "classification_csv",
+    "classification_page",
     "classify_period",
     "data_fingerprint",
+    "disposition_history",
     "enterprise_history",
+    "enterprise_record",
     "explain_enterprise",
-    "period_regional_risk",
+    "list_warnings",
+    "period_region_risk",
     "period_warnings",
     "published_periods",
+    "record_disposition",
     "rescore",
     "score_file",
     "score_table",
+    "search_enterprises",
+    "stored_explanation",
 ]

@@ -1,8 +1,9 @@
 """Classify a period (the monthly run) and re-score between monthly runs.
 
 features at the period → `BatchClassifier` over record batches (score, rules, explanation) →
-results written under a new run → warnings, month-over-month analysis and regional risk
-beside them → the period published atomically → the analysis logged to MLflow.
+results written under a new run → warnings, month-over-month analysis and region risk
+(prefecture and county level) beside them → the period published atomically → the analysis
+logged to MLflow.
 
 A run pins the store version it starts from and reads everything (fingerprint, features,
 triggers) from that version, whatever an ingest publishes meanwhile; it holds its period's
@@ -30,9 +31,9 @@ from models.explain.points import Explainer
 from models.policy.profiles import Profile
 from models.registry import LoadedModel
 from serving.monthly.analysis import analyse
-from serving.monthly.batch import BatchClassifier
+from serving.monthly.batch import BatchClassifier, with_enterprise_context
 from serving.monthly.early_warning import build_warnings, record_triggers, severity_counts
-from serving.monthly.regional import regional_risk
+from serving.monthly.regional import region_risk
 from serving.monthly.tracking import PeriodTracker
 from serving.results.rows import PeriodAnalysis, RunInfo, StoredWarning
 from serving.results.schema import SUMMARY_COLUMNS, SUMMARY_SCHEMA
@@ -102,7 +103,7 @@ def classify_period(
     timings["data fingerprint"] = _lap(clock)
 
     clock = time.perf_counter()
-    features = compute_features(store, period)
+    features = with_enterprise_context(compute_features(store, period), store)
     timings["features"] = _lap(clock)
 
     clock = time.perf_counter()
@@ -140,8 +141,8 @@ def classify_period(
         analysis = analyse(current, previous, severity_counts(found), since)
         results.write_analysis(run_id, period, previous_run.period if previous_run else None,
                                analysis)
-        results.write_regional(run_id, regional_risk(current, previous, period))
-        timings["warnings, analysis, regional"] = _lap(clock)
+        results.write_region_risk(run_id, region_risk(current, previous, period))
+        timings["warnings, analysis, region risk"] = _lap(clock)
 
         clock = time.perf_counter()
         run = results.publish(run_id)
@@ -170,7 +171,7 @@ def rescore(
         raise InvalidRequest(f"--since {since} must be before the as-of date {as_of}")
     require_covered(store, as_of)
     triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
-    features = compute_features(store, as_of)
+    features = with_enterprise_context(compute_features(store, as_of), store)
     subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(triggers), pa.string())))
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, as_of,
                                  model.version)

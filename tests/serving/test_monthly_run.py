@@ -66,8 +66,11 @@ def test_two_months_published_with_analysis_warnings_and_regions(
     assert analysis.previous_enterprises > 0 and analysis.migration is not None
     moved = sum(sum(row.values()) for row in analysis.migration.values())
     assert moved == stored.num_rows + sum(analysis.migration[level]["gone"] for level in "ABCD")
-    regions = results.regional_of(outcome.run.run_id)
+    regions = results.region_risk_of(outcome.run.run_id)
     assert sum(r.enterprises for r in regions) == stored.num_rows
+    counties = results.region_risk_of(outcome.run.run_id, "county")
+    assert sum(r.enterprises for r in counties) == stored["county"].drop_null().length() > 0
+    assert all(r.share_c_or_d_change is not None for r in regions if r.enterprises >= 30)
     assert results.warnings_of(outcome.run.run_id) == outcome.warnings
     assert {w.severity for w in outcome.warnings} <= {1, 2, 3, 4}
     client = mlflow.MlflowClient(trained.tracking_uri)

@@ -43,7 +43,7 @@ def test_migrations_create_the_schema_once(database_url: str) -> None:
     store.migrate()  # idempotent
     tables = set(sa.inspect(store.engine).get_table_names())
     assert {"classification_runs", "results", "publications", "warnings", "period_analysis",
-            "regional_risk", "alembic_version"} <= tables
+            "region_risk", "warning_dispositions", "alembic_version"} <= tables
 
 
 def test_readers_see_the_old_period_until_the_new_one_is_published(database_url: str) -> None:

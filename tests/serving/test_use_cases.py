@@ -18,9 +18,10 @@ from serving.results.store import ResultsStore
 from serving.use_cases import (
     InvalidRequest,
     NotFound,
+    Scope,
     enterprise_history,
     explain_enterprise,
-    period_regional_risk,
+    period_region_risk,
     period_warnings,
     rescore,
 )
@@ -64,7 +65,7 @@ def test_reads_of_what_is_not_published(results: ResultsStore) -> None:
     with pytest.raises(NotFound, match="no published classification"):
         enterprise_history(results, "91350200776049653A")
     with pytest.raises(NotFound, match="no classification is published for 2025-12-31"):
-        period_regional_risk(results, DECEMBER)
+        period_region_risk(results, DECEMBER, Scope())
     with pytest.raises(NotFound, match="no classification is published for 2025-12-31"):
         period_warnings(results, DECEMBER)
 
