@@ -9,9 +9,9 @@ from contextlib import asynccontextmanager
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
-from serving.access.roles import Permission
 
 from ecr_settings import Settings
+from serving.access.roles import Permission
 from serving.api import problems
 from serving.api.audit_trail import AuditTrail
 from serving.api.body_limit import BodyLimit

@@ -18,8 +18,9 @@ from typing import Any
 import anyio
 import structlog
 from asgi_correlation_id import correlation_id
-from serving.access.audit import AuditEntry, AuditLog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from serving.access.audit import AuditEntry, AuditLog
 
 AUDITED_PREFIXES = ("/v1/", "/metrics")
 log = structlog.get_logger("ecr.audit")

@@ -15,10 +15,10 @@ import os
 import tempfile
 
 import uvicorn
-from serving.access.secret import load_secret
 
 from ecr_settings import Settings
 from models.registry import ModelRegistry
+from serving.access.secret import load_secret
 from serving.api.state import model_pointer
 from serving.results.store import ResultsStore
 

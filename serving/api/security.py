@@ -17,12 +17,12 @@ from dataclasses import dataclass
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
 from serving.access.keys import ApiKey, Unauthenticated
 from serving.access.roles import Permission, allows
-from serving.use_cases.scope import Scope
-
 from serving.api.problems import Problem
 from serving.api.state import ServiceState
+from serving.use_cases.scope import Scope
 
 bearer = HTTPBearer(auto_error=False, description="An API key from `ecr keys create`.")
 CHALLENGE = {"WWW-Authenticate": 'Bearer realm="enterprise-credit-risk"'}

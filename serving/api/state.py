@@ -5,22 +5,26 @@ receive it through a dependency; nothing is global."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-from serving.access.audit import AuditLog
-from serving.access.keys import KeyRing
-from serving.access.secret import load_secret
 
 from ecr_settings import Settings
 from features.store import Store
+from models.explain.points import Explainer
 from models.policy.profiles import Profile, profile
-from models.registry import ModelRegistry
+from models.registry import LoadedModel, ModelRegistry
+from serving.access.audit import AuditLog
+from serving.access.keys import KeyRing
+from serving.access.secret import load_secret
 from serving.api.model_slot import ModelSlot
 from serving.api.rate_limit import RateLimiter
 from serving.results.store import ResultsStore
 
+MODEL_CACHE = 3
+"""Earlier model versions a worker keeps loaded to explain the periods they published."""
 GOLDEN_ROWS = 32
 """Enterprises of the latest published period a candidate model must score and explain."""
 
@@ -42,6 +46,8 @@ class ServiceState:
     rate_limiter: RateLimiter
     profile: Profile
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    _versions: dict[str, tuple[LoadedModel, Explainer]] = field(default_factory=dict)
+    _versions_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @classmethod
     def open(cls, settings: Settings) -> ServiceState:
@@ -58,6 +64,20 @@ class ServiceState:
                                  jurisdiction)
         state.models.start(settings.model_uri)
         return state
+
+    def model_of_version(self, version: str) -> tuple[LoadedModel, Explainer]:
+        """The model registered as ``name/version`` (the one serving, or an earlier one that
+        published a period), loaded once per worker and kept (`MODEL_CACHE` versions)."""
+        served = self.models.current
+        if version == served.loaded.version:
+            return served.loaded, served.explainer
+        with self._versions_lock:
+            if version not in self._versions:
+                loaded = self.registry.load(f"models:/{version}")
+                self._versions[version] = (loaded, Explainer(loaded.model))
+                while len(self._versions) > MODEL_CACHE:
+                    self._versions.pop(next(iter(self._versions)))
+            return self._versions[version]
 
     def golden_sample(self) -> pa.Table:
         """Feature rows a candidate model must handle: the latest published period's first

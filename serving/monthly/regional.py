@@ -33,6 +33,11 @@ SHARE_RATIO = 2.0
 SHARE_RISE = 0.05
 """A rise of the cell's C/D share of at least this (5 percentage points) is high-risk."""
 TOLERANCE = 1e-9
+HIGH_RISK_RULE = (
+    f"at least {MIN_CELL} enterprises and a C/D share above zero that is at least "
+    f"{SHARE_RATIO:g} times the period's C/D share, or that rose by at least "
+    f"{SHARE_RISE * 100:g} percentage points against the previous period")
+"""The rule in words, as the service returns it beside the cells."""
 
 
 def is_high_risk(enterprises: int, share_c_or_d: float, period_share_c_or_d: float,

@@ -382,6 +382,13 @@ class ResultsStore:
             return list(connection.execute(
                 page_query(run_id, after, limit, selection)).mappings())
 
+    def count_results(self, run_id: str, selection: ResultSelection | None = None) -> int:
+        """How many of a run's results the selection holds."""
+        query = sa.select(sa.func.count()).select_from(results).where(
+            results.c.run_id == run_id, *(selection or ResultSelection()).conditions())
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
+
     def result_values(self, run_id: str, after: str | None, limit: int,
                       selection: ResultSelection | None = None) -> list[tuple[Any, ...]]:
         """`result_page` as plain tuples of every column but ``run_id``, in table order

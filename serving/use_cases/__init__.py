@@ -39,10 +39,11 @@ from serving.use_cases.enterprises import (
     stored_explanation,
 )
 from serving.use_cases.errors import InvalidRequest, NotFound
-from serving.use_cases.explain import explain_enterprise
+from serving.use_cases.explain import PublishedExplanation, explain_enterprise, explain_published
 from serving.use_cases.published import (
     CSV_COLUMNS,
     ClassificationPage,
+    CsvExport,
     classification_csv,
     classification_page,
 )
@@ -60,11 +61,13 @@ __all__ = [
     "DISPOSITION_STATUSES",
     "WHOLE_PROVINCE",
     "ClassificationPage",
+    "CsvExport",
     "EnterpriseMatch",
     "EnterpriseRecord",
     "InvalidRequest",
     "NotFound",
     "PeriodOutcome",
+    "PublishedExplanation",
     "RescoreOutcome",
     "Scope",
     "ScoredTable",
@@ -77,6 +80,7 @@ __all__ = [
     "enterprise_history",
     "enterprise_record",
     "explain_enterprise",
+    "explain_published",
     "list_warnings",
     "period_region_risk",
     "period_warnings",

@@ -72,17 +72,30 @@ def classification_page(
                               else None, run)
 
 
+@dataclass(frozen=True)
+class CsvExport:
+    """A period's results as CSV text, to be streamed: iterate it for the chunks."""
+
+    rows: int
+    """Rows the export holds (counted when it was made, in the same publication)."""
+    chunks: Iterator[str]
+
+    def __iter__(self) -> Iterator[str]:
+        return self.chunks
+
+
 def classification_csv(
     results: ResultsStore, period: dt.date, scope: Scope, *, risk_level: str | None = None,
     region: str | None = None, industry: str | None = None, domain: str | None = None,
-) -> Iterator[str]:
+) -> CsvExport:
     """The period's published results inside ``scope`` and the filters (as in
     `classification_page`) as CSV text: the header (`CSV_COLUMNS`), then chunks of
     `CSV_CHUNK_ROWS` rows, each read by its own keyset query, so the period is never held
     in memory. Arguments are checked, and the publication chosen, before the first chunk."""
     selection = _selection(scope, risk_level, region, industry, domain)
     run = _published(results, period)
-    return _csv_chunks(results, run.run_id, selection)
+    rows = results.count_results(run.run_id, selection) if selection is not None else 0
+    return CsvExport(rows, _csv_chunks(results, run.run_id, selection))
 
 
 def _csv_chunks(results: ResultsStore, run_id: str,

@@ -61,7 +61,7 @@ def classifications(
     if CSV in request.headers.get("accept", ""):
         export = classification_csv(state.results, period, caller.scope, **filters)
         request.state.audit.rows = export.rows
-        return StreamingResponse(export.chunks, media_type=CSV, headers={
+        return StreamingResponse(export.chunks, media_type=f"{CSV}; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="classifications-{period}.csv"'})
     page = classification_page(state.results, period, caller.scope, cursor=cursor,
                                limit=limit, **filters)

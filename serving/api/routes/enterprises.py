@@ -59,7 +59,7 @@ def explanation(request: Request, uscc: USCC,
                 state: ServiceState = Depends(service),
                 caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
                 ) -> ExplanationPublic:
-    explained = explain_published(state.results, state.explaining, uscc, period, caller.scope,
-                                  state.profile)
+    explained = explain_published(state.results, state.store.pinned(), state.model_of_version,
+                                  uscc, period, caller.scope)
     request.state.audit.rows = 1
     return ExplanationPublic.of(explained.explanation, explained.model_version, top)

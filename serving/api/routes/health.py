@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
-from serving.access.roles import Permission
 
+from serving.access.roles import Permission
 from serving.api.observability import metrics_payload
 from serving.api.schemas.model import Health, Readiness
 from serving.api.security import Caller, require, service

@@ -55,7 +55,8 @@ class RegionRiskPublic(BaseModel):
     share_c_or_d_change: float | None = Field(None, description="Against the previous period.")
     mean_score: float
     mean_score_change: float | None = None
-    high_risk: bool = Field(description="By the rule in `serving.monthly.regional`.")
+    high_risk: bool | None = Field(description="By the rule in `high_risk_rule`; null for "
+                                               "cells published before it existed.")
 
 
 class RegionsPublic(BaseModel):
