@@ -1,5 +1,6 @@
 """The routes, one module per resource; each maps a use case's typed result to a schema."""
 
-from serving.api.routes import health, model
+from serving.api.routes import classifications, enterprises, health, model, regions, warnings
 
-ROUTERS = [health.router, model.router]
+ROUTERS = [health.router, model.router, classifications.router, enterprises.router,
+           warnings.router, regions.router]
