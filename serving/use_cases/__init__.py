@@ -9,6 +9,7 @@ refusals are `NotFound` or `InvalidRequest` with a message naming what is wrong.
     explain one enterprise     explain_enterprise
     classify a period          classify_period
     re-score since a date      rescore
+    record spot-check results  record_inspection_results
     read what is published     published_periods, enterprise_history, period_warnings,
                                period_regional_risk
 """
@@ -22,6 +23,13 @@ from serving.use_cases.classify import (
 )
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.explain import explain_enterprise
+from serving.use_cases.inspections import (
+    InspectionOutcome,
+    InspectionResult,
+    InvalidSubmission,
+    ItemError,
+    record_inspection_results,
+)
 from serving.use_cases.read import (
     enterprise_history,
     period_regional_risk,
@@ -31,7 +39,11 @@ from serving.use_cases.read import (
 from serving.use_cases.score import ScoredTable, score_file, score_table
 
 __all__ = [
+    "InspectionOutcome",
+    "InspectionResult",
     "InvalidRequest",
+    "InvalidSubmission",
+    "ItemError",
     "NotFound",
     "PeriodOutcome",
     "RescoreOutcome",
@@ -43,6 +55,7 @@ __all__ = [
     "period_regional_risk",
     "period_warnings",
     "published_periods",
+    "record_inspection_results",
     "rescore",
     "score_file",
     "score_table",
