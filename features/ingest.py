@@ -10,6 +10,9 @@ Guarantees:
   is rejected with the stored value, never applied;
 - re-ingesting the same files publishes no new version; a file named twice (or through its
   directory) is read once;
+- ``publish`` chooses what a run with rejects publishes: its accepted rows (the default, as
+  ``ecr ingest`` does), nothing at all (``all_or_nothing``: a batch that must land whole) or,
+  rejects or not, nothing (``nothing``: a dry run that validates and counts);
 - a file that cannot be read at all stops the ingest with a one-line ``InputError`` before
   anything is published; so does a rejects file naming an input or a file of the store;
 - everything that can fail (the rejects file included) is done before the store's pointer
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -39,6 +43,9 @@ REJECT_SCHEMA = {
     "file": pl.Utf8, "table": pl.Utf8, "row": pl.Int64,
     "field": pl.Utf8, "expected": pl.Utf8, "found": pl.Utf8,
 }
+Publish = Literal["accepted", "all_or_nothing", "nothing"]
+"""What an ingest publishes: its accepted rows; everything or nothing (nothing when any row is
+rejected); nothing (a dry run)."""
 
 
 @dataclass
@@ -75,6 +82,9 @@ class IngestReport:
     orphans: dict[str, int]
     skipped: list[Skipped] = field(default_factory=list)
     """Directory entries not read, each with the reason."""
+    rejects: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=REJECT_SCHEMA))
+    """Every rejected row's problems (file, table, row, field, expected, found), as written
+    to the rejects file but with no cell neutralised."""
 
 
 def table_of(path: Path) -> str:
@@ -150,8 +160,13 @@ def ingest(
     rejects_path: Path | None = None,
     today: dt.date | None = None,
     batch_rows: int = 1_000_000,
+    publish: Publish = "accepted",
 ) -> IngestReport:
-    """Validate ``paths`` and publish their accepted rows as a new store version."""
+    """Validate ``paths`` and publish their accepted rows as a new store version (see
+    `Publish` for ``publish``; the report's counts are the same whether it published)."""
+    if publish not in ("accepted", "all_or_nothing", "nothing"):
+        raise ValueError(f"publish: expected accepted, all_or_nothing or nothing, found "
+                         f"{publish!r}")
     files, skipped = resolve_inputs(paths)
     _check_rejects_path(rejects_path, files, store)
     plan = []
@@ -178,9 +193,11 @@ def ingest(
         orphans = _orphans(resulting)
         manifest = _manifest(store, plan, new_files)
         written = _write_rejects(rejects, rejects_path, store) if rejects.height else None
-        published = bool(new_files)
+        withheld = publish == "nothing" or (publish == "all_or_nothing" and rejects.height > 0)
+        published = bool(new_files) and not withheld
         version = store.commit(new_files, manifest) if published else store.version
-    return IngestReport(plan, tables, version, published, written, orphans, skipped)
+    return IngestReport(plan, tables, version, published, written, orphans, skipped,
+                        rejects.sort("file", "row", "field"))
 
 
 def _stage_file(

@@ -45,6 +45,10 @@ class StoreError(RuntimeError):
     """The store or an output file cannot be written; the message is one line naming it."""
 
 
+class StoreBusy(StoreError):
+    """Another writer holds the store's writer lock; trying again later may succeed."""
+
+
 @contextlib.contextmanager
 def writable(path: Path, what: str) -> Iterator[None]:
     """Turn an operating-system fault while writing ``path`` into a one-line ``StoreError``."""
@@ -117,7 +121,7 @@ class Store:
                 try:
                     fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    raise StoreError(f"{self.root}: another ingest is writing this store") from None
+                    raise StoreBusy(f"{self.root}: another ingest is writing this store") from None
                 scratch = self.root / ".scratch"
                 shutil.rmtree(scratch, ignore_errors=True)
                 with writable(self.root, "the store"):

@@ -58,14 +58,15 @@ def record_triggers(store: Store, since: dt.date, until: dt.date) -> dict[str, l
     path = store.table_path("records")
     if path is None:
         return {}
-    rows = duckdb.sql(f"""
+    with duckdb.connect() as connection:  # not the default connection: threads share it
+        rows = connection.execute(f"""
         SELECT uscc, list(DISTINCT trigger ORDER BY trigger)
                        FILTER (WHERE trigger IS NOT NULL) AS triggers FROM (
           SELECT uscc, CASE WHEN revoked_on IS NULL OR revoked_on > $until
                             THEN {RECORD_TRIGGERS} END AS trigger
           FROM read_parquet($path)
           WHERE collected_on > $since AND collected_on <= $until)
-        GROUP BY uscc""", params={"path": str(path), "since": since, "until": until}).fetchall()
+        GROUP BY uscc""", {"path": str(path), "since": since, "until": until}).fetchall()
     return {uscc: list(triggers or []) for uscc, triggers in rows}
 
 

@@ -15,6 +15,7 @@ is answered as one that does not exist.
                                enterprise_record, enterprise_history, stored_explanation,
                                search_enterprises, period_warnings, period_region_risk
     dispose of warnings        list_warnings, record_disposition, disposition_history
+    record spot-check results  record_inspection_results
 """
 
 from serving.use_cases.classify import (
@@ -40,6 +41,13 @@ from serving.use_cases.enterprises import (
 )
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.explain import PublishedExplanation, explain_enterprise, explain_published
+from serving.use_cases.inspections import (
+    InspectionOutcome,
+    InspectionResult,
+    InvalidSubmission,
+    ItemError,
+    record_inspection_results,
+)
 from serving.use_cases.published import (
     CSV_COLUMNS,
     ClassificationPage,
@@ -64,7 +72,11 @@ __all__ = [
     "CsvExport",
     "EnterpriseMatch",
     "EnterpriseRecord",
+    "InspectionOutcome",
+    "InspectionResult",
     "InvalidRequest",
+    "InvalidSubmission",
+    "ItemError",
     "NotFound",
     "PeriodOutcome",
     "PublishedExplanation",
@@ -86,6 +98,7 @@ __all__ = [
     "period_warnings",
     "published_periods",
     "record_disposition",
+    "record_inspection_results",
     "rescore",
     "score_file",
     "score_table",

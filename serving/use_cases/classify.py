@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -160,19 +160,21 @@ def classify_period(
 
 def rescore(
     store: Store, results: ResultsStore, model: LoadedModel, since: dt.date,
-    as_of: dt.date | None, profile: Profile,
+    as_of: dt.date | None, profile: Profile, *, only: Collection[str] | None = None,
 ) -> RescoreOutcome:
     """Re-score the enterprises with records collected in (since, as_of] and record
     warnings against the latest published period on or before ``since``; ``as_of`` defaults
-    to the store's data end (its last collection date)."""
+    to the store's data end (its last collection date). ``only`` limits the re-scoring to
+    those of its enterprises (stored codes) that have records in the window."""
     store = store.pinned()
     as_of = data_end(store) if as_of is None else as_of
     if since >= as_of:
         raise InvalidRequest(f"--since {since} must be before the as-of date {as_of}")
     require_covered(store, as_of)
     triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
+    touched = set(triggers) if only is None else set(triggers) & set(only)
     features = with_enterprise_context(compute_features(store, as_of), store)
-    subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(triggers), pa.string())))
+    subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(touched), pa.string())))
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, as_of,
                                  model.version)
     with results.writing_run(as_of, "rescore", model.uri, model_version=model.version,

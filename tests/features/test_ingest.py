@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from ecr_cli.main import app
 from features.ingest import ingest
 from features.readers import InputError
-from features.store import Store, StoreError
+from features.store import Store, StoreBusy, StoreError
 from tests.features.conftest import TODAY, USCC_A, USCC_B, VALID_ROWS, write_csv
 
 
@@ -319,3 +319,37 @@ def test_cli_environment_faults_are_one_line_errors(tmp_path: Path) -> None:
         assert result.exit_code == 2, (case, result.output)
         assert result.output.startswith("error: ") and result.output.count("\n") == 1, case
         assert not (tmp_path / "s" / "CURRENT").exists(), case
+
+
+def test_all_or_nothing_publishes_nothing_when_a_row_is_rejected(
+        tmp_path: Path, store: Store) -> None:
+    ingest([write_csv(tmp_path / "records.csv", [_record("R1")])], store, today=TODAY)
+    before = (store.version, store.table_path("records").read_bytes())
+    batch = write_csv(tmp_path / "records-batch.csv",
+                      [_record("R2"), _record("R3", collected_on="2024-06-01")])
+    report = ingest([batch], store, rejects_path=tmp_path / "rej.csv", today=TODAY,
+                    publish="all_or_nothing")
+    assert not report.published and report.version == before[0]
+    assert (store.version, store.table_path("records").read_bytes()) == before
+    counts = report.tables["records"]
+    assert (counts.rows, counts.accepted, counts.rejected) == (2, 1, 1)
+    assert report.rejects.select("row", "field").rows() == [(2, "collected_on")]
+    clean = write_csv(tmp_path / "records-clean.csv", [_record("R2")])
+    assert ingest([clean], store, today=TODAY, publish="all_or_nothing").version == "v000002"
+
+
+def test_a_dry_run_counts_and_publishes_nothing(tmp_path: Path, store: Store) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1"), _record("R2")])
+    report = ingest([path], store, today=TODAY, publish="nothing")
+    assert not report.published and report.version is None and store.version is None
+    assert report.tables["records"].inserted == 2 and report.rejects.height == 0
+    with pytest.raises(ValueError, match="publish: expected accepted, all_or_nothing or "
+                                         "nothing, found 'some'"):
+        ingest([path], store, today=TODAY, publish="some")  # type: ignore[arg-type]
+
+
+def test_a_second_writer_is_told_the_store_is_busy(tmp_path: Path, store: Store) -> None:
+    path = write_csv(tmp_path / "records.csv", [_record("R1")])
+    with store.writing(), pytest.raises(StoreBusy, match="another ingest is writing"):
+        ingest([path], store, today=TODAY)
+    assert issubclass(StoreBusy, StoreError) and store.version is None
