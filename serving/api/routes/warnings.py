@@ -17,16 +17,17 @@ from serving.api.schemas.warnings import (
 )
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
+from serving.results.rows import Disposition, StoredWarning
 from serving.use_cases import list_warnings, record_disposition
 
 router = APIRouter(prefix="/v1/warnings", tags=["warnings"],
                    responses=problem_responses(404, *COMMON))
 
 
-def _public(view: object) -> WarningPublic:
-    warning, disposition = view.warning, view.disposition  # type: ignore[attr-defined]
+def public_warning(warning: StoredWarning, warning_id: str,
+                   disposition: Disposition | None) -> WarningPublic:
     return WarningPublic(
-        warning_id=view.warning_id, uscc=warning.uscc, period=warning.period,  # type: ignore[attr-defined]
+        warning_id=warning_id, uscc=warning.uscc, period=warning.period,
         severity=warning.severity, action=warning.action, action_en=warning.action_en,
         triggers=list(warning.triggers), previous_level=warning.previous_level,
         risk_level=warning.risk_level,
@@ -44,7 +45,8 @@ def warnings(request: Request,
              caller: Caller = Depends(require(Permission.READ_WARNINGS))) -> WarningsPublic:
     found = list_warnings(state.results, period, caller.scope, severity=severity, limit=limit)
     request.state.audit.rows = len(found)
-    return WarningsPublic(items=[_public(view) for view in found])
+    return WarningsPublic(items=[public_warning(v.warning, v.warning_id, v.disposition)
+                                 for v in found])
 
 
 @router.patch("/{warning_id}", response_model=DispositionPublic,
