@@ -43,6 +43,7 @@ class FiredRulePublic(BaseModel):
     rule: str = Field(examples=["abnormal_operation_list"])
     reason_zh: str = ""
     reason_en: str = ""
+    basis: str | None = Field(None, description="The legal or policy basis.")
     binding: bool = Field(description="Whether it changed the class.")
     points: float
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -163,10 +164,12 @@ def deployment(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
         urls = postgres_schema_url()
     database_url = next(urls)
     register(trained)
-    deployment = Deployment(database_url, synthetic_store.root, trained.tracking_uri,
+    store = Store(folder / "store")  # its own copy: inspection results are written to it
+    shutil.copytree(synthetic_store.root, store.root)
+    deployment = Deployment(database_url, store.root, trained.tracking_uri,
                             folder / "service.secret", folder)
-    _publish(database_url, synthetic_store, trained)
-    deployment.region = busiest_county(synthetic_store)
+    _publish(database_url, store, trained)
+    deployment.region = busiest_county(store)
     _keys(deployment, deployment.region)
     server = start_server(deployment)
     deployment.url = server.url
