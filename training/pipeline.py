@@ -302,7 +302,7 @@ def _train(config: TrainConfig, report: Report) -> TrainResult:
             log_rules_effect(model, data.table.take(protocol.test), evaluation.test_score,
                              y[protocol.test])
         example = data.table.select([*names, *(["as_of"] if rules.rules else [])])
-        info = _log_model(model, example.slice(0, 5))
+        info = log_risk_model(model, example.slice(0, 5))
         test_auc = evaluation.metrics.get("test_roc_auc", float("nan"))
         report(f"LightGBM: {rounds} trees, folds' valid ROC AUC {valid_auc:.4f}, test ROC "
                f"AUC {test_auc:.4f}, ECE {evaluation.metrics['test_ece']:.4f}, calibration "
@@ -481,7 +481,7 @@ def _log_run_artifacts(
     log_global_explanation(model, x[protocol.test])
 
 
-def _log_model(model: RiskModel, example: pa.Table) -> Any:
+def log_risk_model(model: RiskModel, example: pa.Table) -> Any:
     """Log the pyfunc (booster, calibrator, score map, catalog inside), unregistered."""
     example_frame = example.to_pandas()
     with warnings.catch_warnings():
