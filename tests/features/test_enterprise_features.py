@@ -12,7 +12,7 @@ import pytest
 
 from features.coverage import DateOutsideData
 from features.engines import compute_features
-from features.enterprise_features import EnterpriseFeatures
+from features.enterprise_features import EnterpriseFeatures, features_of
 from features.store import Store
 from features.training_set import data_end, data_start
 from tests.features.engineering import handmade as h
@@ -103,3 +103,14 @@ def test_every_handmade_enterprise_alone_equals_the_province(tmp_path: Path) -> 
     for uscc in whole["uscc"].to_pylist():
         assert_same_rows(reader.compute([uscc], h.AS_OF).table, whole)
     assert_same_rows(reader.compute(whole["uscc"].to_pylist(), h.AS_OF).table, whole)
+
+
+def test_a_one_off_question_gathers_the_same_rows(
+        synthetic_store: Store, province: pa.Table) -> None:
+    linked = province.filter(pc.greater(province["related_enterprises"], 0))
+    usccs = linked["uscc"].to_pylist()[:3]
+    few = features_of(synthetic_store, [*usccs, "91350200776049653A"], DECEMBER)
+    assert few.missing == ("91350200776049653A",)
+    assert_same_rows(few.table, province)
+    with pytest.raises(DateOutsideData, match="--as-of 2031-01-01 is after"):
+        features_of(synthetic_store, usccs, dt.date(2031, 1, 1))
