@@ -6,6 +6,7 @@ Each takes loaded objects — a `models.registry.LoadedModel`, a
 refusals are `NotFound` or `InvalidRequest` with a message naming what is wrong.
 
     score a table              score_table, score_file
+    score a few enterprises    score_feature_rows (supplied rows), score_enterprises (by code)
     explain one enterprise     explain_enterprise
     classify a period          classify_period
     re-score since a date      rescore
@@ -28,13 +29,25 @@ from serving.use_cases.read import (
     period_warnings,
     published_periods,
 )
-from serving.use_cases.score import ScoredTable, score_file, score_table
+from serving.use_cases.score import (
+    EnterpriseScore,
+    FiredRule,
+    ScoredEnterprises,
+    ScoredTable,
+    score_enterprises,
+    score_feature_rows,
+    score_file,
+    score_table,
+)
 
 __all__ = [
+    "EnterpriseScore",
+    "FiredRule",
     "InvalidRequest",
     "NotFound",
     "PeriodOutcome",
     "RescoreOutcome",
+    "ScoredEnterprises",
     "ScoredTable",
     "classify_period",
     "data_fingerprint",
@@ -44,6 +57,8 @@ __all__ = [
     "period_warnings",
     "published_periods",
     "rescore",
+    "score_enterprises",
+    "score_feature_rows",
     "score_file",
     "score_table",
 ]
