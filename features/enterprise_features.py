@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import queue
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -188,7 +190,9 @@ class EnterpriseFeatures:
         self._inspections, self._inspection_runs = _sorted(_read(self.store, "inspections"),
                                                            "uscc")
         self._database = duckdb.connect(config={"threads": threads})
-        compiled(self.data_end)  # the date asked for almost always
+        self._sessions: queue.SimpleQueue[_Session] = queue.SimpleQueue()
+        # The date asked for almost always is compiled and prepared now.
+        self._sessions.put(_Session(self._database, self.data_end))
 
     @property
     def enterprises(self) -> int:
@@ -220,11 +224,15 @@ class EnterpriseFeatures:
         """
         self.require_covered(as_of, option)
         wanted = list(dict.fromkeys(usccs))
-        cursor = self._database.cursor()
+        inputs = self._inputs(wanted)
         try:
-            return _run(cursor, compiled(as_of), self._inputs(wanted), wanted)
+            session = self._sessions.get_nowait()
+        except queue.Empty:  # every session is busy on another thread
+            session = _Session(self._database, as_of)
+        try:
+            return session.run(as_of, inputs, wanted)
         finally:
-            cursor.close()
+            self._sessions.put(session)
 
     def _inputs(self, wanted: list[str]) -> dict[str, pa.Table]:
         """The rows the definitions read for ``wanted``: theirs and their related parties'."""
@@ -265,14 +273,69 @@ class _Compiled:
 
 def _run(cursor: duckdb.DuckDBPyConnection, compiled: _Compiled, inputs: dict[str, pa.Table],
          wanted: list[str]) -> FewFeatures:
-    """The definitions over the gathered rows, kept to the enterprises wanted."""
+    """The definitions over the gathered rows (registered as views), kept to those wanted."""
     for name, table in inputs.items():
         cursor.register(f"few_{name}", table)
     part = cursor.execute(compiled.record_sql).to_arrow_table()
     cursor.register("few_record_part", part.cast(compiled.record_schema))
-    # As Ibis does for the batch: the result in the expression's types (DuckDB sums integers
-    # to 128 bits).
-    table = cursor.execute(compiled.assemble_sql).to_arrow_table().cast(compiled.schema)
+    return _kept(cursor.execute(compiled.assemble_sql).to_arrow_table(), compiled, wanted)
+
+
+class _Session:
+    """A DuckDB cursor with ``few_*`` tables and the definitions prepared on them, by date:
+    the rows change on every call but the tables do not, so a prepared statement is planned
+    once (planning is most of the time at a handful of rows)."""
+
+    def __init__(self, database: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
+        self.cursor = database.cursor()
+        self.prepared: OrderedDict[dt.date, str] = OrderedDict()
+        for name, columns in (*COLUMNS.items(), ("record_part", ())):
+            if columns:
+                schema = TABLES[name].arrow_schema()
+                empty = pa.schema([schema.field(c).with_nullable(True) for c in columns])
+            else:  # the same columns at every date
+                empty = compiled(as_of).record_schema
+            self.cursor.register("empty", empty.empty_table())
+            self.cursor.execute(f"CREATE TEMP TABLE few_{name} AS SELECT * FROM empty")
+        self.cursor.unregister("empty")
+        self._statement(as_of)
+
+    def _statement(self, as_of: dt.date) -> str:
+        if as_of in self.prepared:
+            self.prepared.move_to_end(as_of)
+            return self.prepared[as_of]
+        sql = compiled(as_of)
+        name = f"d{as_of:%Y%m%d}"
+        self.cursor.execute(f"PREPARE part_{name} AS {sql.record_sql}")
+        self.cursor.execute(f"PREPARE whole_{name} AS {sql.assemble_sql}")
+        self.prepared[as_of] = name
+        while len(self.prepared) > KEPT_DATES:
+            _, old = self.prepared.popitem(last=False)
+            self.cursor.execute(f"DEALLOCATE part_{old}")
+            self.cursor.execute(f"DEALLOCATE whole_{old}")
+        return name
+
+    def _fill(self, name: str, table: pa.Table) -> None:
+        self.cursor.execute(f"DELETE FROM few_{name}")
+        self.cursor.register("rows", table)
+        self.cursor.execute(f"INSERT INTO few_{name} BY NAME SELECT * FROM rows")
+        self.cursor.unregister("rows")
+
+    def run(self, as_of: dt.date, inputs: dict[str, pa.Table], wanted: list[str]
+            ) -> FewFeatures:
+        name = self._statement(as_of)
+        for table_name, table in inputs.items():
+            self._fill(table_name, table)
+        part = self.cursor.execute(f"EXECUTE part_{name}").to_arrow_table()
+        self._fill("record_part", part.cast(compiled(as_of).record_schema))
+        whole = self.cursor.execute(f"EXECUTE whole_{name}").to_arrow_table()
+        return _kept(whole, compiled(as_of), wanted)
+
+
+def _kept(table: pa.Table, compiled: _Compiled, wanted: list[str]) -> FewFeatures:
+    """The rows of ``wanted`` sorted by code, in the expression's types (as Ibis gives the
+    batch: DuckDB sums integers to 128 bits)."""
+    table = table.cast(compiled.schema)
     table = table.filter(pc.is_in(table["uscc"], pa.array(wanted, pa.string())))
     table = table.take(pc.sort_indices(table["uscc"]))
     found = set(table["uscc"].to_pylist())

@@ -238,7 +238,8 @@ def _check_columns(model: LoadedModel, rows: pa.Table) -> None:
     """Every feature the model and its rules read, no unknown column, each of its type."""
     needed = [*model.model.spec.names,
               *sorted(model.model.rules.features() - set(model.model.spec.names))]
-    missing = [c for c in needed if c not in rows.column_names]
+    present = set(rows.column_names)
+    missing = [c for c in needed if c not in present]
     if missing:
         raise InvalidRequest(f"rows: expected feature columns {', '.join(missing)}; not found")
     known = set(BY_NAME) | set(KEY_COLUMNS) | set(model.model.spec.names)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -114,3 +115,12 @@ def test_a_one_off_question_gathers_the_same_rows(
     assert_same_rows(few.table, province)
     with pytest.raises(DateOutsideData, match="--as-of 2031-01-01 is after"):
         features_of(synthetic_store, usccs, dt.date(2031, 1, 1))
+
+
+def test_threads_share_one_reader(reader: EnterpriseFeatures, province: pa.Table) -> None:
+    codes = province["uscc"].to_pylist()[:8]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda c: reader.compute([c], DECEMBER).table, codes * 2))
+    for code, table in zip(codes * 2, results, strict=True):
+        assert table["uscc"].to_pylist() == [code]
+        assert_same_rows(table, province)
