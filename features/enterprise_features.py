@@ -15,8 +15,9 @@ Every table is kept sorted by its key with the row range of each key, so gatheri
 is a binary search and one ``take``; text columns of the records are dictionary-encoded and
 their enterprise code is replaced by the row ranges, which keeps about 35 bytes per record
 (≈1 GiB for a province of 30 M records). The definitions are compiled to DuckDB SQL once per
-as-of date (a few seconds; the last few dates are kept) and run on the gathered rows, with one
-change that DuckDB needs at this size: aggregates ``f(x) FILTER (WHERE c)`` are written
+as-of date (a few seconds; the last few dates are kept; the store's data end at opening) and
+prepared on tables that each call refills with the gathered rows, with one change that DuckDB
+needs at this size: aggregates ``f(x) FILTER (WHERE c)`` are written
 ``f(CASE WHEN c THEN x END)``, which gives the same values over the same rows (nulls are
 ignored by aggregates either way) and avoids a per-filter cost that dominates small inputs.
 """
@@ -58,6 +59,9 @@ COLUMNS = {
 these, so a definition that starts reading another column fails to compile, loudly."""
 ENCODED = {"records": ("record_type", "outcome"), "relations": ("role", "party_kind")}
 """Low-cardinality text held dictionary-encoded and decoded for the gathered rows only."""
+STATISTICS_OPTIMIZERS = ("statistics_propagation", "compressed_materialization",
+                         "empty_result_pullup")
+"""DuckDB optimisers that plan from the data's statistics, off for prepared statements."""
 KEPT_DATES = 8
 """Compiled as-of dates kept (the latest date is asked for almost always)."""
 
@@ -163,7 +167,8 @@ def _without_aggregate_filters(node: sge.Expression) -> sge.Expression:
 class EnterpriseFeatures:
     """The features of a few enterprises at any covered date, from one pinned store version.
 
-    Thread-safe: every call runs on its own DuckDB cursor.
+    Thread-safe: a call takes a session (a DuckDB cursor with its own tables and prepared
+    statements) from a pool, which grows when every session is busy.
     """
 
     def __init__(self, store: Store, threads: int = 1) -> None:
@@ -190,6 +195,10 @@ class EnterpriseFeatures:
         self._inspections, self._inspection_runs = _sorted(_read(self.store, "inspections"),
                                                            "uscc")
         self._database = duckdb.connect(config={"threads": threads})
+        # Statements are prepared once and run on other rows: nothing may be planned from the
+        # statistics of the rows present when preparing (pruned filters, empty results,
+        # values compressed to the range then seen, perfect-hash groups).
+        self._database.execute(f"SET disabled_optimizers = '{','.join(STATISTICS_OPTIMIZERS)}'")
         self._sessions: queue.SimpleQueue[_Session] = queue.SimpleQueue()
         # The date asked for almost always is compiled and prepared now.
         self._sessions.put(_Session(self._database, self.data_end))
@@ -289,6 +298,7 @@ class _Session:
     def __init__(self, database: duckdb.DuckDBPyConnection, as_of: dt.date) -> None:
         self.cursor = database.cursor()
         self.prepared: OrderedDict[dt.date, str] = OrderedDict()
+        self.columns: dict[str, list[str]] = {}
         for name, columns in (*COLUMNS.items(), ("record_part", ())):
             if columns:
                 schema = TABLES[name].arrow_schema()
@@ -297,6 +307,7 @@ class _Session:
                 empty = compiled(as_of).record_schema
             self.cursor.register("empty", empty.empty_table())
             self.cursor.execute(f"CREATE TEMP TABLE few_{name} AS SELECT * FROM empty")
+            self.columns[name] = empty.names
         self.cursor.unregister("empty")
         self._statement(as_of)
 
@@ -316,10 +327,10 @@ class _Session:
         return name
 
     def _fill(self, name: str, table: pa.Table) -> None:
+        """Replace the rows of ``few_{name}``. Registering a view would change the catalog and
+        make DuckDB plan every prepared statement again."""
         self.cursor.execute(f"DELETE FROM few_{name}")
-        self.cursor.register("rows", table)
-        self.cursor.execute(f"INSERT INTO few_{name} BY NAME SELECT * FROM rows")
-        self.cursor.unregister("rows")
+        self.cursor.from_arrow(table.select(self.columns[name])).insert_into(f"few_{name}")
 
     def run(self, as_of: dt.date, inputs: dict[str, pa.Table], wanted: list[str]
             ) -> FewFeatures:

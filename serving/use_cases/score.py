@@ -17,11 +17,11 @@ from features.coverage import DateOutsideData
 from features.enterprise_features import EnterpriseFeatures
 from features.reference.uscc import uscc_problem
 from models.classification import classify
-from models.explain.explanation import Explanation, explain_rows
+from models.explain.explanation import Explanation, explanations_of
 from models.explain.points import Explainer
 from models.feature_frame import FeatureTableError, InputWarning
 from models.levels import LEVELS
-from models.policy.judgement import FUSION_ID, RuleInputError
+from models.policy.judgement import FUSION_ID, RuleInputError, judge
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
 from models.registry import LoadedModel
@@ -154,14 +154,17 @@ def score_feature_rows(
     """
     _require_rows(rows.num_rows, "rows")
     _check_columns(model, rows)
+    chain, rules = model.model, model.model.rules
     try:
-        classified = classify(model.model, rows, profile, as_of=as_of, source="rows")
-        explanations = (explain_rows(explainer or Explainer(model.model), rows, profile,
-                                     as_of=as_of) if explain else None)
+        x = chain.spec.matrix(rows, "rows")
+        probability, score = chain.calibrated(chain.booster.predict(x, raw_score=True))
+        judgement = judge(score, rows, rules, profile, as_of)
     except (FeatureTableError, RuleInputError) as error:
         raise InvalidRequest(str(error)) from None
-    judgement = classified.judgement
-    rules = model.model.rules
+    explanations = None
+    if explain:
+        attribution = (explainer or Explainer(chain)).attribute(x)
+        explanations = explanations_of(rows, attribution, judgement, rules)
     steps = [_step_text(rules, step) for step in judgement.step_ids]
     codes = rows["uscc"].to_pylist() if "uscc" in rows.column_names else [None] * rows.num_rows
     dates = (rows["as_of"].to_pylist() if as_of is None and "as_of" in rows.column_names
@@ -174,7 +177,7 @@ def score_feature_rows(
                       points=float(judgement.points[i, j]))
             for j, step in enumerate(judgement.step_ids) if judgement.fired[i, j])
         scores.append(EnterpriseScore(
-            uscc=codes[i], as_of=dates[i], probability=float(classified.probability[i]),
+            uscc=codes[i], as_of=dates[i], probability=float(probability[i]),
             model_score=float(judgement.model_score[i]),
             final_score=float(judgement.final_score[i]),
             model_level=LEVELS[int(judgement.model_level[i])], risk_level=LEVELS[level],
