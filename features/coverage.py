@@ -20,7 +20,12 @@ class DateOutsideData(ValueError):
 
 def require_covered(store: Store, when: dt.date, option: str = "--as-of") -> dt.date:
     """``when`` if the store's records cover it, else `DateOutsideData` naming ``option``."""
-    start, end = data_start(store), data_end(store)
+    return check_covered(store, when, data_start(store), data_end(store), option)
+
+
+def check_covered(store: Store, when: dt.date, start: dt.date, end: dt.date,
+                  option: str = "--as-of") -> dt.date:
+    """`require_covered` with the store's span already known (a reader that holds it)."""
     if start <= when <= end:
         return when
     side = "after the store's data ends" if when > end else "before the store's data starts"

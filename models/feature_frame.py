@@ -112,7 +112,8 @@ class FeatureSpec:
     def matrix(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
         """The float64 matrix the booster reads, rows in input order."""
         table = as_arrow(table)
-        missing = [n for n in self.names if n not in table.column_names]
+        present = set(table.column_names)  # a new list at every access: read it once
+        missing = [n for n in self.names if n not in present]
         if missing:
             raise FeatureTableError(
                 f"{source}: expected feature columns {', '.join(missing)}; not found "
@@ -160,8 +161,9 @@ class FeatureSpec:
         never saw in training (read as missing), in model order."""
         table = as_arrow(table)
         found: list[InputWarning] = []
+        present = set(table.column_names)
         for name in self.names:
-            if name not in table.column_names or table.num_rows == 0:
+            if name not in present or table.num_rows == 0:
                 continue
             column = table[name]
             if column.null_count == table.num_rows:

@@ -66,6 +66,13 @@ def explain_rows(
     rules = rules or model.rules
     attribution = explainer.attribute(model.spec.matrix(table))
     judgement = judge(attribution.model_score, table, rules, jurisdiction or profile(), as_of)
+    return explanations_of(table, attribution, judgement, rules, id_column)
+
+
+def explanations_of(table: pa.Table, attribution: Attribution, judgement: Judgement,
+                    rules: RuleSet, id_column: str = "uscc") -> list[Explanation]:
+    """`explain_rows` from an attribution and a judgement of ``table``'s rows already made
+    (a caller that needs the judgement too makes it once)."""
     return [_explanation(table, i, attribution, judgement, rules, id_column)
             for i in range(table.num_rows)]
 

@@ -39,5 +39,5 @@ class FeaturesSlot:
             try:
                 self._current = EnterpriseFeatures(self.store)
                 log.info("features reopened", store_version=self._current.version)
-            except Exception as error:  # noqa: BLE001 - keep serving the previous version
+            except Exception as error:
                 log.warning("features reopen failed", error=type(error).__name__)

@@ -19,6 +19,7 @@ from models.registry import LoadedModel, ModelRegistry
 from serving.access.audit import AuditLog
 from serving.access.keys import KeyRing
 from serving.access.secret import load_secret
+from serving.api.features_slot import FeaturesSlot
 from serving.api.model_slot import ModelSlot
 from serving.api.rate_limit import RateLimiter
 from serving.results.store import ResultsStore
@@ -45,6 +46,7 @@ class ServiceState:
     audit: AuditLog
     rate_limiter: RateLimiter
     profile: Profile
+    features: FeaturesSlot
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _versions: dict[str, tuple[LoadedModel, Explainer]] = field(default_factory=dict)
     _versions_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -58,8 +60,9 @@ class ServiceState:
         registry = ModelRegistry(settings.tracking_uri)
         registry.require_store()
         jurisdiction = profile(settings.profile)
-        state = cls(settings, results, store, registry, None, KeyRing(results.engine, secret),  # type: ignore[arg-type]
-                    AuditLog(results.engine), RateLimiter(settings.rate_limit), jurisdiction)
+        state = cls(settings, results, store, registry, None,  # type: ignore[arg-type]
+                    KeyRing(results.engine, secret), AuditLog(results.engine),
+                    RateLimiter(settings.rate_limit), jurisdiction, FeaturesSlot(store))
         state.models = ModelSlot(registry.load, model_pointer(settings), state.golden_sample,
                                  jurisdiction)
         state.models.start(settings.model_uri)
@@ -80,6 +83,15 @@ class ServiceState:
             return self._versions[version]
 
     def golden_sample(self) -> pa.Table:
-        """Feature rows a candidate model must handle: the latest published period's first
-        enterprises, computed from the store as the batch computes them."""
-        return pa.table({})
+        """Feature rows a candidate model must handle: `GOLDEN_ROWS` enterprises of the
+        latest published period, their features computed from the store at its date (none
+        before a period is published)."""
+        periods = self.results.periods()
+        if not periods:
+            return pa.table({})
+        run = self.results.published_run(periods[-1])
+        assert run is not None
+        page = self.results.result_page(run.run_id, None, GOLDEN_ROWS)
+        reader = self.features.current
+        when = min(periods[-1], reader.data_end)
+        return reader.compute([row.uscc for row in page], when).table

@@ -8,6 +8,7 @@ records of published results take a `Scope` (the caller's region): outside it, a
 is answered as one that does not exist.
 
     score a table              score_table, score_file
+    score a few enterprises    score_feature_rows (supplied rows), score_enterprises (by code)
     explain one enterprise     explain_enterprise
     classify a period          classify_period
     re-score since a date      rescore
@@ -62,7 +63,16 @@ from serving.use_cases.read import (
     published_periods,
 )
 from serving.use_cases.scope import WHOLE_PROVINCE, Scope
-from serving.use_cases.score import ScoredTable, score_file, score_table
+from serving.use_cases.score import (
+    EnterpriseScore,
+    FiredRule,
+    ScoredEnterprises,
+    ScoredTable,
+    score_enterprises,
+    score_feature_rows,
+    score_file,
+    score_table,
+)
 
 __all__ = [
     "CSV_COLUMNS",
@@ -72,6 +82,8 @@ __all__ = [
     "CsvExport",
     "EnterpriseMatch",
     "EnterpriseRecord",
+    "EnterpriseScore",
+    "FiredRule",
     "InspectionOutcome",
     "InspectionResult",
     "InvalidRequest",
@@ -82,6 +94,7 @@ __all__ = [
     "PublishedExplanation",
     "RescoreOutcome",
     "Scope",
+    "ScoredEnterprises",
     "ScoredTable",
     "WarningView",
     "classification_csv",
@@ -100,6 +113,8 @@ __all__ = [
     "record_disposition",
     "record_inspection_results",
     "rescore",
+    "score_enterprises",
+    "score_feature_rows",
     "score_file",
     "score_table",
     "search_enterprises",

@@ -6,10 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import pyarrow.compute as pc
-
-from features.coverage import require_covered
-from features.engines import compute_features
+from features.enterprise_features import EnterpriseFeatures, features_of
 from features.store import Store
 from models.explain.explanation import Explanation, explain_rows
 from models.explain.points import Explainer
@@ -27,22 +24,21 @@ SCORE_TOLERANCE = 1e-6
 
 def explain_enterprise(
     store: Store, model: LoadedModel, uscc: str, as_of: dt.date, profile: Profile,
-    explainer: Explainer | None = None,
+    explainer: Explainer | None = None, features: EnterpriseFeatures | None = None,
 ) -> Explanation:
     """Base points, every feature's points, and the rules and fusion lines up to the final
-    score of ``uscc`` at ``as_of``. The features are computed for the whole province at the
-    date, as the related-party features need the neighbours. Pass ``explainer`` to reuse the
-    model's compiled explanation tables across calls. ``uscc`` is read without surrounding
-    spaces and in upper case."""
+    score of ``uscc`` at ``as_of``. The features are computed for this enterprise alone,
+    from its records and those of the related parties its related-party features read:
+    through ``features`` (a reader a long-lived process holds) or, without one, by scanning
+    the store's files. Pass ``explainer`` to reuse the model's compiled explanation tables
+    across calls. ``uscc`` is read without surrounding spaces and in upper case."""
     uscc = normal_uscc(uscc)
-    store = store.pinned()
-    require_covered(store, as_of)
-    features = compute_features(store, as_of)
-    row = features.filter(pc.equal(features["uscc"], uscc))
-    if row.num_rows == 0:
-        raise NotFound(f"{uscc}: no enterprise with this code was alive on {as_of} in "
-                       f"{store.root}")
-    return explain_rows(explainer or Explainer(model.model), row, profile)[0]
+    few = (features.compute([uscc], as_of, option="--as-of") if features is not None
+           else features_of(store, [uscc], as_of))
+    if few.table.num_rows == 0:
+        root = features.store.root if features is not None else store.root
+        raise NotFound(f"{uscc}: no enterprise with this code was alive on {as_of} in {root}")
+    return explain_rows(explainer or Explainer(model.model), few.table, profile)[0]
 
 
 ModelOfVersion = Callable[[str], tuple[LoadedModel, Explainer]]
@@ -64,7 +60,7 @@ class PublishedExplanation:
 
 def explain_published(
     results: ResultsStore, store: Store, models: ModelOfVersion, uscc: str,
-    period: dt.date | None, scope: Scope, explain: Callable[..., Explanation] | None = None,
+    period: dt.date | None, scope: Scope, features: EnterpriseFeatures | None = None,
 ) -> PublishedExplanation:
     """Why ``uscc`` got its class in a published ``period`` (its latest when None), in
     points that add up to the final score; `NotFound` outside ``scope`` as for an unknown
@@ -73,8 +69,8 @@ def explain_published(
                  else enterprise_record(results, uscc, scope).latest)
     result = published.result
     loaded, explainer = models(result.model_version)
-    explanation = (explain or explain_enterprise)(store, loaded, result.uscc, result.period,
-                                                  profile(published.profile), explainer)
+    explanation = explain_enterprise(store, loaded, result.uscc, result.period,
+                                     profile(published.profile), explainer, features)
     same = (abs(explanation.final_score - result.final_score) < SCORE_TOLERANCE
             and explanation.risk_level == result.risk_level)
     return PublishedExplanation(explanation, result.model_version, published, same)

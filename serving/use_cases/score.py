@@ -1,21 +1,34 @@
-"""Score a table: model score, rules and final class for every row, in input order."""
+"""Score enterprises: a table or file of feature rows, supplied rows, or enterprises of the
+store by code at a date (their features computed on the spot, with their related parties)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from features.catalog import BY_NAME
+from features.coverage import DateOutsideData
+from features.enterprise_features import EnterpriseFeatures
+from features.reference.uscc import uscc_problem
 from models.classification import classify
-from models.feature_frame import InputWarning
+from models.explain.explanation import Explanation, explanations_of
+from models.explain.points import Explainer
+from models.feature_frame import FeatureTableError, InputWarning
+from models.levels import LEVELS
+from models.policy.judgement import FUSION_ID, RuleInputError, judge
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
 from models.registry import LoadedModel
 from models.tables import read_table_file, write_table_file
+from serving.use_cases.arguments import normal_uscc
 from serving.use_cases.errors import InvalidRequest
+from serving.use_cases.scope import WHOLE_PROVINCE, Scope
 
 
 @dataclass(frozen=True)
@@ -76,3 +89,223 @@ def score_file(
                                    pc.binary_join(output["fired_rules"], ";"))
     write_table_file(output.replace_schema_metadata(scored.table.schema.metadata), out)
     return scored
+
+
+MAX_ENTERPRISES = 10_000
+"""Enterprises scored in one call, at most."""
+KEY_COLUMNS = ("uscc", "as_of")
+"""Columns besides the features a supplied row may carry: the code (carried through to the
+result) and the date the rules are judged at."""
+
+
+@dataclass(frozen=True)
+class FiredRule:
+    """A rule (or the domain fusion) that fired for an enterprise."""
+
+    rule_id: str
+    reason_zh: str
+    reason_en: str
+    basis: str | None
+    """The legal or policy basis the rules file gives."""
+    bound: bool
+    """True when it moved the class; a rule that fired without binding has 0 points."""
+    points: float
+
+
+@dataclass(frozen=True)
+class EnterpriseScore:
+    uscc: str | None
+    as_of: dt.date | None
+    probability: float
+    model_score: float
+    final_score: float
+    model_level: str
+    risk_level: str
+    class_label: str
+    """The profile's label of the final level (and ``colour`` its colour)."""
+    colour: str
+    fired_rules: tuple[FiredRule, ...]
+    """In the order they apply (file order, then fusion)."""
+    explanation: Explanation | None
+    """Base points + Σ feature points + Σ rule points = final score (when asked for)."""
+
+
+@dataclass(frozen=True)
+class ScoredEnterprises:
+    items: tuple[EnterpriseScore, ...]
+    """The enterprises found, in the order asked."""
+    missing: tuple[str, ...]
+    """Codes asked for that name no enterprise alive at the date, in the order asked."""
+    as_of: dt.date
+    model_version: str
+    rules_version: str
+    profile: str
+    store_version: str | None
+
+
+def score_feature_rows(
+    model: LoadedModel, rows: pa.Table, profile: Profile, *, explain: bool,
+    explainer: Explainer | None = None, as_of: dt.date | None = None,
+) -> list[EnterpriseScore]:
+    """Score, judge and (with ``explain``) explain supplied feature rows, in input order.
+
+    Columns are named as in the feature catalog; an optional ``uscc`` column is carried
+    through, and an ``as_of`` column dates the rules row by row when ``as_of`` is not given.
+    Pass ``explainer`` to reuse the model's compiled explanation tables across calls.
+    """
+    _require_rows(rows.num_rows, "rows")
+    _check_columns(model, rows)
+    chain, rules = model.model, model.model.rules
+    try:
+        x = chain.spec.matrix(rows, "rows")
+        probability, score = chain.calibrated(chain.booster.predict(x, raw_score=True))
+        judgement = judge(score, rows, rules, profile, as_of)
+    except (FeatureTableError, RuleInputError) as error:
+        raise InvalidRequest(str(error)) from None
+    explanations = None
+    if explain:
+        attribution = (explainer or Explainer(chain)).attribute(x)
+        explanations = explanations_of(rows, attribution, judgement, rules)
+    steps = [_step_text(rules, step) for step in judgement.step_ids]
+    codes = rows["uscc"].to_pylist() if "uscc" in rows.column_names else [None] * rows.num_rows
+    dates = (rows["as_of"].to_pylist() if as_of is None and "as_of" in rows.column_names
+             else [as_of] * rows.num_rows)
+    scores = []
+    for i in range(rows.num_rows):
+        level = int(judgement.final_level[i])
+        fired = tuple(
+            FiredRule(step, *steps[j], bound=bool(judgement.points[i, j] != 0),
+                      points=float(judgement.points[i, j]))
+            for j, step in enumerate(judgement.step_ids) if judgement.fired[i, j])
+        scores.append(EnterpriseScore(
+            uscc=codes[i], as_of=dates[i], probability=float(probability[i]),
+            model_score=float(judgement.model_score[i]),
+            final_score=float(judgement.final_score[i]),
+            model_level=LEVELS[int(judgement.model_level[i])], risk_level=LEVELS[level],
+            class_label=profile.label(level), colour=profile.levels[level].colour,
+            fired_rules=fired, explanation=explanations[i] if explanations else None))
+    return scores
+
+
+def score_enterprises(
+    features: EnterpriseFeatures, model: LoadedModel, usccs: Sequence[str],
+    as_of: dt.date | None, profile: Profile, *, explain: bool,
+    explainer: Explainer | None = None, scope: Scope = WHOLE_PROVINCE,
+) -> ScoredEnterprises:
+    """Score enterprises of the store from their features at ``as_of`` (None: the store's
+    data end), computed from the records with only the related parties they need. Codes
+    are read without surrounding spaces and in upper case; each may appear once. A code
+    outside ``scope`` is reported missing, exactly as one the store does not hold."""
+    codes = _codes(usccs)
+    if scope != WHOLE_PROVINCE:
+        regions = features.region_codes(codes)
+        visible = [c for c in codes if scope.covers(regions.get(c))]
+    else:
+        visible = codes
+    try:
+        date = features.data_end if as_of is None else features.require_covered(as_of,
+                                                                                 "as_of")
+        few = features.compute(visible, date, option="as_of")
+    except DateOutsideData as error:
+        raise InvalidRequest(str(error)) from None
+    found = (score_feature_rows(model, few.table, profile, explain=explain,
+                                explainer=explainer, as_of=date)
+             if few.table.num_rows else [])
+    by_code = {score.uscc: score for score in found}
+    return ScoredEnterprises(
+        items=tuple(by_code[c] for c in codes if c in by_code),
+        missing=tuple(c for c in codes if c not in by_code),
+        as_of=date, model_version=model.version, rules_version=model.rules_version,
+        profile=profile.key, store_version=features.version)
+
+
+def rows_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
+    """Supplied feature rows (JSON objects) as a table; a column whose values mix types is
+    refused, naming it."""
+    _require_rows(len(rows), "rows")
+    names = list(dict.fromkeys(name for row in rows for name in row))
+    columns = {}
+    for name in names:
+        values = [row.get(name) for row in rows]
+        try:
+            columns[name] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+            kinds = sorted({type(v).__name__ for v in values if v is not None})
+            raise InvalidRequest(f"rows: column {name!r} mixes {', '.join(kinds)} values; "
+                                 "expected one type per column") from None
+    return pa.table(columns) if columns else pa.table({"_": pa.nulls(len(rows))}).drop(["_"])
+
+
+def _require_rows(count: int, argument: str) -> None:
+    if not 1 <= count <= MAX_ENTERPRISES:
+        raise InvalidRequest(f"{argument}: expected 1 to {MAX_ENTERPRISES:,} enterprises, "
+                             f"found {count:,}")
+
+
+def _codes(usccs: Sequence[str]) -> list[str]:
+    """The codes normalised, refusing malformed and repeated ones (naming them)."""
+    if isinstance(usccs, str):
+        raise InvalidRequest(f"usccs: expected a list of codes, found the text {usccs!r}")
+    _require_rows(len(usccs), "usccs")
+    codes = [normal_uscc(c) if isinstance(c, str) else c for c in usccs]
+    bad = [(c, uscc_problem(c) if isinstance(c, str) else "text")
+           for c in codes if not isinstance(c, str) or uscc_problem(c)]
+    if bad:
+        shown = "; ".join(f"{c!r}: expected {problem}" for c, problem in bad[:5])
+        more = f" and {len(bad) - 5} more" if len(bad) > 5 else ""
+        raise InvalidRequest(f"usccs: {len(bad)} malformed codes: {shown}{more}")
+    repeated = sorted(c for c, n in Counter(codes).items() if n > 1)
+    if repeated:
+        raise InvalidRequest(f"usccs: expected each code once, found repeated "
+                             f"{', '.join(repeated[:5])}"
+                             + (f" and {len(repeated) - 5} more" if len(repeated) > 5 else ""))
+    return codes
+
+
+def _check_columns(model: LoadedModel, rows: pa.Table) -> None:
+    """Every feature the model and its rules read, no unknown column, each of its type."""
+    needed = [*model.model.spec.names,
+              *sorted(model.model.rules.features() - set(model.model.spec.names))]
+    present = set(rows.column_names)
+    missing = [c for c in needed if c not in present]
+    if missing:
+        raise InvalidRequest(f"rows: expected feature columns {', '.join(missing)}; not found")
+    known = set(BY_NAME) | set(KEY_COLUMNS) | set(model.model.spec.names)
+    unknown = [c for c in rows.column_names if c not in known]
+    if unknown:
+        raise InvalidRequest(f"rows: unknown columns {', '.join(unknown)}: expected feature "
+                             "names of the catalog, uscc or as_of")
+    for name in rows.column_names:
+        column = rows[name]
+        if pa.types.is_null(column.type):
+            continue
+        if name == "uscc" or (name in BY_NAME and BY_NAME[name].is_categorical):
+            if not pa.types.is_string(column.type) and not pa.types.is_large_string(
+                    column.type):
+                raise InvalidRequest(f"rows: column {name!r}: expected text, found "
+                                     f"{column.type}{_first(column)}")
+        elif name == "as_of":
+            if not pa.types.is_date(column.type):
+                raise InvalidRequest(f"rows: column 'as_of': expected dates, found "
+                                     f"{column.type}{_first(column)}")
+        elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+                  or pa.types.is_boolean(column.type)):
+            raise InvalidRequest(f"rows: column {name!r}: expected numbers, found "
+                                 f"{column.type}{_first(column)}")
+
+
+def _first(column: pa.ChunkedArray) -> str:
+    """Where the first value of a column is, and what it is."""
+    for row, value in enumerate(column.to_pylist(), start=1):
+        if value is not None:
+            return f" (row {row}: {value!r})"
+    return ""
+
+
+def _step_text(rules: RuleSet, step: str) -> tuple[str, str, str | None]:
+    """Reason in 中文 and English, and the basis, of a rule id or the fusion."""
+    if step == FUSION_ID:
+        fusion = rules.fusion
+        return (fusion.reason.zh, fusion.reason.en, fusion.basis) if fusion else ("", "", None)
+    rule = rules.rule(step)
+    return rule.reason.zh, rule.reason.en, rule.basis

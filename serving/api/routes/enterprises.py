@@ -60,6 +60,6 @@ def explanation(request: Request, uscc: USCC,
                 caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
                 ) -> ExplanationPublic:
     explained = explain_published(state.results, state.store.pinned(), state.model_of_version,
-                                  uscc, period, caller.scope)
+                                  uscc, period, caller.scope, state.features.current)
     request.state.audit.rows = 1
     return ExplanationPublic.of(explained.explanation, explained.model_version, top)
