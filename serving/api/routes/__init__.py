@@ -7,8 +7,9 @@ from serving.api.routes import (
     inspections,
     model,
     regions,
+    scores,
     warnings,
 )
 
 ROUTERS = [health.router, model.router, classifications.router, enterprises.router,
-           warnings.router, regions.router, inspections.router]
+           warnings.router, regions.router, scores.router, inspections.router]

@@ -4,7 +4,6 @@ chain verifies with `ecr audit verify`, and an edited entry is found."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 
 import httpx
@@ -60,7 +59,9 @@ def test_the_chain_verifies_and_an_edit_is_found(
     if not deployment.database_url.startswith("sqlite"):
         return  # tampering on PostgreSQL is shown in tests/serving/access/test_audit.py
     copy = tmp_path / "tampered.db"
-    shutil.copy(deployment.database_url.removeprefix("sqlite:///"), copy)
+    with sqlite3.connect(deployment.database_url.removeprefix("sqlite:///")) as source, \
+            sqlite3.connect(copy) as target:
+        source.backup(target)  # with what the write-ahead log holds
     with sqlite3.connect(copy) as connection:
         connection.execute("DROP TRIGGER audit_log_no_update")
         connection.execute("UPDATE audit_log SET rows = rows + 1 WHERE seq = 2")

@@ -25,7 +25,7 @@ OPERATIONS = [
     ("GET", "/v1/warnings", {"regulator"}),
     ("PATCH", "/v1/warnings/{warning_id}", {"regulator"}),
     ("GET", "/v1/regions", {"regulator"}),
-    ("POST", "/v1/inspection-results", {"sampling"}),
+    ("POST", "/v1/inspection-results", {"sampling", "regulator"}),
     ("POST", "/v1/admin/model:reload", {"admin"}),
     ("GET", "/v1/admin/model:reload", {"admin"}),
     ("GET", "/metrics", {"admin"}),
