@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
+from features.reference.industries import valid_industry_codes
+from features.reference.record_types import DOMAINS
 from serving.access.roles import Permission
 from serving.api.problems import COMMON, problem_responses
 from serving.api.schemas.results import (
@@ -19,6 +21,8 @@ from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import classification_csv, classification_page, published_periods
 
+Domain = Literal[DOMAINS]  # type: ignore[valid-type]
+Industry = Literal[tuple(sorted(valid_industry_codes()))]  # type: ignore[valid-type]
 router = APIRouter(prefix="/v1", tags=["classifications"],
                    responses=problem_responses(404, *COMMON))
 CSV = "text/csv"
@@ -42,22 +46,21 @@ def classifications(
     request: Request,
     period: Annotated[dt.date, Query(description="A published period (month end).",
                                      examples=["2025-12-31"])],
-    risk_class: Annotated[str | None, Query(alias="class", pattern="^[A-Da-d]$",
-                                            description="Internal level A–D.")] = None,
+    risk_class: Annotated[Literal["A", "B", "C", "D"] | None, Query(
+        alias="class", description="Internal level A–D.")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$",
                                         description="Division-code prefix.")] = None,
-    industry: Annotated[str | None, Query(pattern=r"^[A-Ta-t](\d{2})?$",
-                                          description="Section letter or division (C13).")
-                        ] = None,
-    domain: Annotated[str | None, Query(max_length=40,
-                                        description="Professional supervision domain.")] = None,
+    industry: Annotated[Industry | None, Query(
+        description="GB/T 4754 section letter or division (C13).")] = None,
+    domain: Annotated[Domain | None, Query(description="Professional supervision domain."
+                                           )] = None,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     state: ServiceState = Depends(service),
     caller: Caller = Depends(require(Permission.READ_CLASSIFICATIONS)),
 ) -> ClassificationPagePublic | StreamingResponse:
-    filters = {"risk_level": risk_class.upper() if risk_class else None, "region": region,
-               "industry": industry.upper() if industry else None, "domain": domain}
+    filters = {"risk_level": risk_class, "region": region,
+               "industry": industry, "domain": domain}
     if CSV in request.headers.get("accept", ""):
         export = classification_csv(state.results, period, caller.scope, **filters)
         request.state.audit.rows = export.rows

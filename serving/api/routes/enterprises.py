@@ -25,8 +25,10 @@ USCC = Annotated[str, Path(min_length=18, max_length=18, pattern="^[0-9A-Za-z]{1
 
 @router.get("", response_model=SearchPublic, summary="Search by USCC or name prefix.")
 def search(request: Request,
-           q: Annotated[str, Query(min_length=2, max_length=60,
-                                   description="A USCC prefix or the start of a name.")],
+           q: Annotated[str, Query(min_length=2, max_length=60, pattern=r"\S.*\S",
+                                   description="A USCC prefix or the start of a name "
+                                               "(2 characters at least, not counting "
+                                               "surrounding spaces).")],
            limit: Annotated[int, Query(ge=1, le=100)] = 20,
            state: ServiceState = Depends(service),
            caller: Caller = Depends(require(Permission.SEARCH_ENTERPRISES))) -> SearchPublic:

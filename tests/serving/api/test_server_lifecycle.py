@@ -87,5 +87,6 @@ def test_shutdown_lets_requests_in_flight_finish(sqlite_only: Deployment) -> Non
     time.sleep(0.5)
     server.process.send_signal(signal.SIGTERM)
     thread.join(60)
-    assert server.process.wait(60) == 0
+    # uvicorn shuts down gracefully, then re-raises the signal: the exit is "by SIGTERM"
+    assert server.process.wait(60) in (0, -signal.SIGTERM)
     assert answers and answers[0].status_code == 200
