@@ -85,7 +85,8 @@ def registered_model(work: Path, store_dir: Path, enterprises: int, seed: int) -
     example = compute_features(store, data_end(store)).slice(0, 5)
     with mlflow.start_run(run_name="service-bench"):
         info = log_risk_model(model, example.select(
-            [*model.spec.names, *sorted(model.rules.features() - set(model.spec.names))]))
+            [*model.spec.names, *sorted(model.rules.features() - set(model.spec.names)),
+             "as_of"]))
     client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
     with contextlib.suppress(mlflow.exceptions.MlflowException):
         client.create_registered_model(REGISTERED)
@@ -294,9 +295,7 @@ def run(args: argparse.Namespace) -> None:
     picks = sorted(rng.sample(range(features.num_rows), 400))
     sample = features.take(picks)
     codes = sample["uscc"].to_pylist()
-    rows = [{k: v for k, v in row.items() if k not in ("uscc",)}
-            for row in sample.drop_columns([c for c in sample.column_names
-                                            if c == "as_of"]).to_pylist()]
+    rows = [{k: v for k, v in row.items() if k != "uscc"} for row in sample.to_pylist()]
     for row, code in zip(rows, codes, strict=True):
         row["uscc"] = code
     del features
@@ -336,7 +335,8 @@ def run(args: argparse.Namespace) -> None:
              f"models:/{version}", "--env-manager", "local", "--port", str(port + 1),
              "--workers", str(args.workers)], cwd=ROOT,
             env={**environment, "MLFLOW_TRACKING_URI": tracking_uri(args.work,
-                                                                     args.enterprises)})
+                                                                     args.enterprises),
+                 "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"})
         try:
             wait_ready(f"http://127.0.0.1:{port + 1}", baseline, "mlflow models serve",
                        "/ping")

@@ -227,6 +227,8 @@ def rows_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
     columns = {}
     for name in names:
         values = [row.get(name) for row in rows]
+        if name == "as_of":  # JSON carries dates as ISO text
+            values = [_iso_date(v, i) for i, v in enumerate(values)]
         try:
             columns[name] = pa.array(values)
         except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
@@ -234,6 +236,16 @@ def rows_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
             raise InvalidRequest(f"rows: column {name!r} mixes {', '.join(kinds)} values; "
                                  "expected one type per column") from None
     return pa.table(columns) if columns else pa.table({"_": pa.nulls(len(rows))}).drop(["_"])
+
+
+def _iso_date(value: object, row: int) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidRequest(f"rows: row {row}: 'as_of' expected a date (YYYY-MM-DD), found "
+                             f"{value!r}") from None
 
 
 def _require_rows(count: int, argument: str) -> None:

@@ -8,7 +8,6 @@ import threading
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from features.coverage import data_end
 from serving.access.roles import Permission
 from serving.api.problems import COMMON, problem_responses
 from serving.api.schemas.model import ModelPublic, ReloadPublic
@@ -24,11 +23,11 @@ def model(request: Request, state: ServiceState = Depends(service),
           _: Caller = Depends(require(Permission.READ_MODEL))) -> ModelPublic:
     served = state.models.current
     loaded = served.loaded
-    store = state.store.pinned()
+    reader = state.features.current
     return ModelPublic(
         name=loaded.version.split("/")[0], version=loaded.version, uri=loaded.uri,
         run_id=loaded.run_id, rules_version=loaded.rules_version, profile=state.profile.key,
-        data_cutoff=data_end(store) if store.version else None, store_version=store.version,
+        data_cutoff=reader.data_end, store_version=reader.version,
         loaded_at=served.loaded_at)
 
 
