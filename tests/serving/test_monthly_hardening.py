@@ -99,7 +99,7 @@ def test_two_classify_processes_of_one_period_one_is_refused_the_other_completes
     url = f"sqlite:///{tmp_path}/results.db"
     results = ResultsStore(url).migrate()
     command = [sys.executable, "-c", "from ecr_cli.main import app; app()", "classify",
-               "--as-of", str(DECEMBER), "--batch-rows", "20",
+               "--as-of", str(DECEMBER), "--batch-rows", "1",  # slow enough to overlap
                *cli_options(synthetic_store, trained, url)]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 180

@@ -24,7 +24,16 @@ def test_floors_scale_with_rows() -> None:
 
 
 def test_tuning_tries_defaults_then_stumps(tmp_path: Path) -> None:
+    previous = mlflow.get_tracking_uri()
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/m.db")
+    mlflow.set_experiment("tuning-order")
+    try:
+        _tuning_order()
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def _tuning_order() -> None:
     rng = np.random.default_rng(0)
     x = rng.normal(size=(600, 3))
     y = (rng.random(600) < 1 / (1 + np.exp(-x[:, 0]))).astype(int)
