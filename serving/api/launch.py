@@ -10,7 +10,6 @@ environment (``ECR_*``); several workers share their metrics through a private d
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 
@@ -19,6 +18,7 @@ import uvicorn
 from ecr_settings import Settings
 from models.registry import ModelRegistry
 from serving.access.secret import load_secret
+from serving.api.model_slot import write_pointer
 from serving.api.state import model_pointer
 from serving.results.store import ResultsStore
 
@@ -31,11 +31,7 @@ def prepare(settings: Settings) -> str:
     registry = ModelRegistry(settings.tracking_uri)
     registry.require_store()
     version, _ = registry.version(settings.model_uri)
-    uri = f"models:/{version}" if "/" in version and not version.startswith(
-        ("models:/", "/", "file:")) else settings.model_uri
-    pointer = model_pointer(settings)
-    pointer.parent.mkdir(parents=True, exist_ok=True)
-    pointer.write_text(json.dumps({"uri": uri, "version": version}))
+    write_pointer(model_pointer(settings), version, settings.model_uri)
     return version
 
 

@@ -166,12 +166,17 @@ class ModelSlot:
             return None
 
     def _write_pointer(self, loaded: LoadedModel) -> None:
-        """Point every worker at this exact version (not the alias, which may move again)."""
-        version_uri = (f"models:/{loaded.version}" if "/" in loaded.version
-                       and not loaded.version.startswith(("models:/", "/", "file:"))
-                       else loaded.uri)
-        self.pointer.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.pointer.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"uri": version_uri, "version": loaded.version}))
-        os.replace(temporary, self.pointer)
+        write_pointer(self.pointer, loaded.version, loaded.uri)
         self._seen = self._mtime()
+
+
+def write_pointer(pointer: Path, version: str, uri: str) -> None:
+    """Point every worker at this exact version (``models:/name/N``, not an alias, which may
+    move again; a model that is not registered stays at ``uri``), replacing the file
+    atomically."""
+    exact = (f"models:/{version}" if "/" in version
+             and not version.startswith(("models:/", "/", "file:")) else uri)
+    pointer.parent.mkdir(parents=True, exist_ok=True)
+    temporary = pointer.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps({"uri": exact, "version": version}))
+    os.replace(temporary, pointer)
