@@ -14,6 +14,7 @@ from ecr_settings import Settings
 from serving.access.roles import Permission
 from serving.api import problems
 from serving.api.audit_trail import AuditTrail
+from serving.api.audit_writer import AuditWriter
 from serving.api.body_limit import BodyLimit
 from serving.api.observability import Observe, configure_logging
 from serving.api.routes import ROUTERS
@@ -33,6 +34,7 @@ def create_app(settings: Settings, state: ServiceState | None = None) -> FastAPI
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.service = state or ServiceState.open(settings)
+        app.state.audit_writer = AuditWriter(app.state.service.audit)
         yield
         app.state.service.results.engine.dispose()
 
@@ -47,21 +49,11 @@ def create_app(settings: Settings, state: ServiceState | None = None) -> FastAPI
         """The schema, for key holders only (no browsable docs: they would load assets from
         a CDN, which isolated government networks cannot reach)."""
         return JSONResponse(app.openapi())
-    app.add_middleware(AuditTrail, audit_log=_LazyAudit(app))
+    app.add_middleware(AuditTrail)
     app.add_middleware(BodyLimit)
     app.add_middleware(Observe)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
     return app
-
-
-class _LazyAudit:
-    """The audit log of the state the lifespan opens (middleware is built before it)."""
-
-    def __init__(self, app: FastAPI) -> None:
-        self.app = app
-
-    def append(self, entry: object) -> int:
-        return self.app.state.service.audit.append(entry)
 
 
 def app_from_environment() -> FastAPI:

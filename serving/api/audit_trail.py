@@ -1,6 +1,8 @@
 """The audit trail of the service: one append-only entry per request under ``/v1`` and
 ``/metrics``, written *before* the response starts, so nothing is served that was not
-recorded (if the entry cannot be written, the caller gets 503 instead of the data).
+recorded (if the entry cannot be written, the caller gets 503 instead of the data). Entries
+go through the app's `AuditWriter` (``app.state.audit_writer``), which commits concurrent
+requests' entries together.
 
 The entry holds the key id and role (never the key), the route template, the path and query
 parameters (never headers or bodies), the status, the rows returned or written, and the
@@ -15,12 +17,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 import structlog
 from asgi_correlation_id import correlation_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from serving.access.audit import AuditEntry, AuditLog
+from serving.access.audit import AuditEntry
 
 AUDITED_PREFIXES = ("/v1/", "/metrics")
 log = structlog.get_logger("ecr.audit")
@@ -56,8 +57,8 @@ class AuditTrail:
     """Pure ASGI middleware (it must see streamed responses start, which
     ``BaseHTTPMiddleware`` hides)."""
 
-    def __init__(self, app: ASGIApp, audit_log: AuditLog) -> None:
-        self.app, self.audit_log = app, audit_log
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(AUDITED_PREFIXES):
@@ -79,7 +80,7 @@ class AuditTrail:
                     rows=draft.rows if draft.rows is not None and status < 400 else 0,
                     request_id=correlation_id.get() or "-")
                 try:
-                    await anyio.to_thread.run_sync(self.audit_log.append, entry)
+                    await scope["app"].state.audit_writer.write(entry)
                 except Exception as error:
                     log.error("audit entry not written; request refused",
                               error=type(error).__name__)

@@ -264,3 +264,19 @@ def test_a_key_passed_by_mistake_is_stored_redacted(log: AuditLog, engine: sa.En
         "authorization": "Bearer ecr_0123456789ab_[redacted]",
         "keys": ["ecr_0123456789ab_[redacted]"], "ecr_0123456789ab_[redacted]": 1}
     assert log.verify().ok
+
+
+def test_a_batch_appends_in_order_and_continues_the_chain(log: AuditLog) -> None:
+    assert log.append(entry(0)) == 1
+    assert log.append_many([entry(n) for n in range(1, 6)]) == [2, 3, 4, 5, 6]
+    assert log.append_many([]) == []
+    assert log.append(entry(6)) == 7
+    report = log.verify()
+    assert report.ok and report.entries == 7
+    assert [stored.entry.request_id for stored in log.tail(7)] == [f"req-{n}" for n in range(7)]
+
+
+def test_a_batch_with_a_bad_entry_writes_nothing(log: AuditLog) -> None:
+    with pytest.raises(ValueError, match="rows: expected a whole number"):
+        log.append_many([entry(1), entry(2, rows=-1)])
+    assert log.verify().entries == 0
