@@ -6,9 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import duckdb
-
-from features.store import Store
+from features.enterprise_directory import EnterpriseDirectory
 from models.levels import RiskLevel
 from serving.results.rows import HistoryEntry
 from serving.results.store import ResultsStore
@@ -71,29 +69,18 @@ def stored_explanation(results: ResultsStore, uscc: str, period: dt.date,
     return entry
 
 
-def search_enterprises(results: ResultsStore, store: Store, q: str, scope: Scope,
-                       limit: int = 20) -> list[EnterpriseMatch]:
-    """Enterprises of the store inside ``scope`` whose code starts with ``q`` (stripped,
-    upper-cased) or whose registered name starts with ``q`` (stripped), by code; at most
-    ``limit`` (1–100). ``q`` needs at least 2 characters."""
+def search_enterprises(results: ResultsStore, directory: EnterpriseDirectory, q: str,
+                       scope: Scope, limit: int = 20) -> list[EnterpriseMatch]:
+    """Enterprises of ``directory`` (a store version's) inside ``scope`` whose code starts
+    with ``q`` (stripped, upper-cased) or whose registered name starts with ``q`` (stripped),
+    by code; at most ``limit`` (1–100). ``q`` needs at least 2 characters."""
     if not isinstance(q, str) or not MIN_QUERY <= len(q.strip()) <= MAX_QUERY:
         raise InvalidRequest(f"q: expected {MIN_QUERY} to {MAX_QUERY} characters (a code or "
                              f"name prefix), found {q!r}")
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_MATCHES:
         raise InvalidRequest(f"limit: expected a whole number from 1 to {MAX_MATCHES}, "
                              f"found {limit!r}")
-    path = store.table_path("enterprises")
-    if path is None:
-        return []
-    text = q.strip()
-    with duckdb.connect() as connection:
-        found = connection.execute(
-            "SELECT uscc, name, region_code, industry_code FROM read_parquet(?) "
-            "WHERE (starts_with(uscc, ?) OR starts_with(name, ?)) "
-            "AND (CAST(? AS VARCHAR) IS NULL OR starts_with(region_code, ?)) "
-            "ORDER BY uscc LIMIT ?",
-            [str(path), text.upper(), text, scope.prefix, scope.prefix or "", limit],
-        ).fetchall()
-    levels = results.latest_levels(row[0] for row in found)
-    return [EnterpriseMatch(uscc, name, region, industry, levels.get(uscc))
-            for uscc, name, region, industry in found]
+    found = directory.find(q.strip(), scope.prefix, limit)
+    levels = results.latest_levels(entry.uscc for entry in found)
+    return [EnterpriseMatch(e.uscc, e.name, e.region_code, e.industry_code, levels.get(e.uscc))
+            for e in found]

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from features.enterprise_directory import EnterpriseDirectory
 from features.store import Store
 from serving.monthly.batch import RESULT_SCHEMA, county_of
 from serving.results.rows import ResultRow, StoredWarning
@@ -262,14 +263,15 @@ def test_search_by_code_and_name_prefix(database_url: str, synthetic_store: Stor
                                 columns=["uscc", "name", "region_code"]).to_pylist()
     target = enterprises[0]
     results = ResultsStore(database_url).migrate()
+    directory = EnterpriseDirectory(synthetic_store)
     publish(results, DECEMBER, period_rows(DECEMBER, codes=[target["uscc"]]))
-    found = search_enterprises(results, synthetic_store, f"  {target['uscc'][:12].lower()} ",
+    found = search_enterprises(results, directory, f"  {target['uscc'][:12].lower()} ",
                                EVERYWHERE)
     assert target["uscc"] in [m.uscc for m in found]
     match = next(m for m in found if m.uscc == target["uscc"])
     assert (match.name, match.region_code, match.risk_level) == (
         target["name"], target["region_code"], "A")
-    named = search_enterprises(results, synthetic_store, target["name"][:4], EVERYWHERE,
+    named = search_enterprises(results, directory, target["name"][:4], EVERYWHERE,
                                limit=100)
     assert named and all(m.name.startswith(target["name"][:4]) for m in named)
     assert target["uscc"] in [m.uscc for m in named]
@@ -277,14 +279,14 @@ def test_search_by_code_and_name_prefix(database_url: str, synthetic_store: Stor
     assert all(m.risk_level is None for m in named if m.uscc != target["uscc"])
     elsewhere = next(e for e in enterprises
                      if e["region_code"][:4] != target["region_code"][:4])
-    assert search_enterprises(results, synthetic_store, target["uscc"], Scope(
+    assert search_enterprises(results, directory, target["uscc"], Scope(
         elsewhere["region_code"][:4])) == []
-    scoped = search_enterprises(results, synthetic_store, target["uscc"],
+    scoped = search_enterprises(results, directory, target["uscc"],
                                 Scope(target["region_code"][:4]))
     assert [m.uscc for m in scoped] == [target["uscc"]]
     for q in ("", " x ", "x" * 101):
         with pytest.raises(InvalidRequest, match="q: expected 2 to 100 characters"):
-            search_enterprises(results, synthetic_store, q, EVERYWHERE)
+            search_enterprises(results, directory, q, EVERYWHERE)
 
 
 def test_the_county_is_the_code_of_a_county_level_division() -> None:

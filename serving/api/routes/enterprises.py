@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from serving.access.roles import Permission
+from serving.api.documents import DocumentResponse
 from serving.api.problems import COMMON, problem_responses
 from serving.api.schemas.enterprises import EnterpriseMatchPublic, SearchPublic
 from serving.api.schemas.explanation import ExplanationPublic
-from serving.api.schemas.results import EnterprisePublic, HistoryEntryPublic
+from serving.api.schemas.results import EnterprisePublic, enterprise_document
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import enterprise_record, explain_published, search_enterprises
@@ -32,7 +33,8 @@ def search(request: Request,
            limit: Annotated[int, Query(ge=1, le=100)] = 20,
            state: ServiceState = Depends(service),
            caller: Caller = Depends(require(Permission.SEARCH_ENTERPRISES))) -> SearchPublic:
-    found = search_enterprises(state.results, state.store.pinned(), q, caller.scope, limit)
+    found = search_enterprises(state.results, state.features.directory, q, caller.scope,
+                               limit)
     request.state.audit.rows = len(found)
     return SearchPublic(items=[EnterpriseMatchPublic(**vars(match)) for match in found])
 
@@ -41,13 +43,10 @@ def search(request: Request,
             summary="The latest published result and the full history, with the versions "
                     "behind each.")
 def enterprise(request: Request, uscc: USCC, state: ServiceState = Depends(service),
-               caller: Caller = Depends(require(Permission.READ_HISTORY))) -> EnterprisePublic:
+               caller: Caller = Depends(require(Permission.READ_HISTORY))) -> DocumentResponse:
     record = enterprise_record(state.results, uscc, caller.scope)
     request.state.audit.rows = len(record.history)
-    return EnterprisePublic(
-        uscc=record.latest.result.uscc,
-        latest=HistoryEntryPublic.of(record.latest, state.profile),
-        history=[HistoryEntryPublic.of(entry, state.profile) for entry in record.history])
+    return DocumentResponse(enterprise_document(record.latest, record.history, state.profile))
 
 
 @router.get("/{uscc}/explanation", response_model=ExplanationPublic,
