@@ -11,12 +11,9 @@ from fastapi.responses import StreamingResponse
 from features.reference.industries import valid_industry_codes
 from features.reference.record_types import DOMAINS
 from serving.access.roles import Permission
+from serving.api.documents import DocumentResponse
 from serving.api.problems import COMMON, problem_responses
-from serving.api.schemas.results import (
-    ClassificationPagePublic,
-    ClassificationPublic,
-    PeriodsPublic,
-)
+from serving.api.schemas.results import ClassificationPagePublic, PeriodsPublic, page_document
 from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases import classification_csv, classification_page, published_periods
@@ -58,7 +55,7 @@ def classifications(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     state: ServiceState = Depends(service),
     caller: Caller = Depends(require(Permission.READ_CLASSIFICATIONS)),
-) -> ClassificationPagePublic | StreamingResponse:
+) -> DocumentResponse | StreamingResponse:
     filters = {"risk_level": risk_class, "region": region,
                "industry": industry, "domain": domain}
     if CSV in request.headers.get("accept", ""):
@@ -69,6 +66,5 @@ def classifications(
     page = classification_page(state.results, period, caller.scope, cursor=cursor,
                                limit=limit, **filters)
     request.state.audit.rows = len(page.items)
-    return ClassificationPagePublic(
-        period=period, next_cursor=page.next_cursor,
-        items=[ClassificationPublic.of(row, state.profile) for row in page.items])
+    return DocumentResponse(page_document(period, page.items, page.next_cursor,
+                                          state.profile))

@@ -1,8 +1,17 @@
-"""Published classifications, enterprises' histories and stored explanations."""
+"""Published classifications, enterprises' histories and stored explanations.
+
+The read paths that return many results (a page of 1,000 classifications, an enterprise's
+history) build plain JSON documents with the ``*_document`` functions and encode them once
+(`serving.api.documents.DocumentResponse`) instead of validating thousands of nested models
+per request; each model's ``of`` validates the same document, and the tests check that every
+document validates against its model, so the two cannot drift apart.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -58,16 +67,7 @@ class ClassificationPublic(BaseModel):
 
     @classmethod
     def of(cls, row: ResultRow, profile: Profile) -> ClassificationPublic:
-        return cls(uscc=row.uscc, period=row.period, final_score=row.final_score,
-                   model_score=row.model_score, risk_class=RiskClassPublic.of(row.risk_level,
-                                                                               profile),
-                   model_level=row.model_level, fired_rules=list(row.fired_rules),
-                   base_points=row.base_points,
-                   factors_up=[FactorPublic.of(f) for f in row.factors_up],
-                   factors_down=[FactorPublic.of(f) for f in row.factors_down],
-                   prefecture=row.prefecture, county=getattr(row, "county", None),
-                   industry_section=row.industry_section, model_version=row.model_version,
-                   rules_version=row.rules_version)
+        return cls.model_validate(classification_document(row, class_styles(profile)))
 
 
 class ClassificationPagePublic(BaseModel):
@@ -84,8 +84,7 @@ class HistoryEntryPublic(BaseModel):
 
     @classmethod
     def of(cls, entry: HistoryEntry, profile: Profile) -> HistoryEntryPublic:
-        return cls(classification=ClassificationPublic.of(entry.result, profile),
-                   profile=entry.profile, data_fingerprint=entry.data_fingerprint)
+        return cls.model_validate(history_document(entry, class_styles(profile)))
 
 
 class EnterprisePublic(BaseModel):
@@ -96,3 +95,49 @@ class EnterprisePublic(BaseModel):
 
 class PeriodsPublic(BaseModel):
     periods: list[dt.date] = Field(description="Published periods, oldest first.")
+
+
+# ---------------------------------------------------------------- documents (hot read paths)
+
+ClassStyles = Mapping[str, dict[str, str]]
+"""Each level's `RiskClassPublic` as a document, for one profile."""
+
+
+def class_styles(profile: Profile) -> ClassStyles:
+    return {level: RiskClassPublic.of(level, profile).model_dump() for level in LEVEL_INDEX}
+
+
+def classification_document(row: ResultRow, styles: ClassStyles) -> dict[str, Any]:
+    """`ClassificationPublic` of ``row`` as a plain document."""
+    return {"uscc": row.uscc, "period": row.period, "final_score": row.final_score,
+            "model_score": row.model_score, "risk_class": styles[row.risk_level],
+            "model_level": row.model_level, "fired_rules": list(row.fired_rules),
+            "base_points": row.base_points,
+            "factors_up": [{"feature": f.feature, "points": f.points} for f in row.factors_up],
+            "factors_down": [{"feature": f.feature, "points": f.points}
+                             for f in row.factors_down],
+            "prefecture": row.prefecture, "county": row.county,
+            "industry_section": row.industry_section, "model_version": row.model_version,
+            "rules_version": row.rules_version}
+
+
+def page_document(period: dt.date, rows: Sequence[ResultRow], next_cursor: str | None,
+                  profile: Profile) -> dict[str, Any]:
+    """`ClassificationPagePublic` as a plain document."""
+    styles = class_styles(profile)
+    return {"period": period, "items": [classification_document(r, styles) for r in rows],
+            "next_cursor": next_cursor}
+
+
+def history_document(entry: HistoryEntry, styles: ClassStyles) -> dict[str, Any]:
+    """`HistoryEntryPublic` as a plain document."""
+    return {"classification": classification_document(entry.result, styles),
+            "profile": entry.profile, "data_fingerprint": entry.data_fingerprint}
+
+
+def enterprise_document(latest: HistoryEntry, history: Sequence[HistoryEntry],
+                        profile: Profile) -> dict[str, Any]:
+    """`EnterprisePublic` as a plain document."""
+    styles = class_styles(profile)
+    return {"uscc": latest.result.uscc, "latest": history_document(latest, styles),
+            "history": [history_document(entry, styles) for entry in history]}
