@@ -1,5 +1,8 @@
 """What the service reads, at scale: a page of a 1,000,000-row period (the plan and the
-time), the CSV export of a 100,000-row period (rows/s), and a search of 1,000,000 enterprises.
+time), the CSV export of a 100,000-row period (rows/s), and a search of 1,000,000 enterprises,
+each beside the code path it replaced, in the same run: the CSV export read in keyset chunks
+of 5,000 rows and written by Python (before: one query streamed, or PostgreSQL's COPY), and a
+search scanning the enterprises file with DuckDB (before: the in-memory directory).
 
     PYTHONPATH=. python bench/service_reads.py [--rows 1000000] [--csv-rows 100000]
         [--enterprises 1000000] [--database-url postgresql+psycopg://…] [--work DIR]
@@ -20,8 +23,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 
+from features.enterprise_directory import EnterpriseDirectory
 from features.store import Store
 from serving.monthly.batch import RESULT_SCHEMA
+from serving.results.export import EXPORT_COLUMNS
+from serving.results.schema import results as results_table
 from serving.results.store import ResultSelection, ResultsStore, page_query
 from serving.use_cases import Scope, classification_csv, classification_page, search_enterprises
 
@@ -145,20 +151,62 @@ def main() -> None:
     timed("county-scoped page", lambda: classification_page(
         results, PAGE_PERIOD, Scope("410102")))
 
-    started = time.perf_counter()
-    written = sum(chunk.count("\n") for chunk in classification_csv(
-        results, CSV_PERIOD, everywhere)) - 1
-    seconds = time.perf_counter() - started
-    print(f"CSV of {written:,} rows: {seconds:.2f} s, {written / seconds:,.0f} rows/s")
+    csv_run = results.published_run(CSV_PERIOD).run_id  # type: ignore[union-attr]
+    for label, export in (("keyset chunks (before)", lambda: keyset_csv(results, csv_run)),
+                          ("one stream (now)", lambda: classification_csv(
+                              results, CSV_PERIOD, everywhere))):
+        started = time.perf_counter()
+        written = sum(chunk.count(b"\n") for chunk in export()) - 1
+        seconds = time.perf_counter() - started
+        print(f"CSV of {written:,} rows, {label}: {seconds:.2f} s, "
+              f"{written / seconds:,.0f} rows/s")
 
     store = enterprises_store(arguments.work / f"enterprises-{arguments.enterprises}",
                               arguments.enterprises)
-    print(f"search among {arguments.enterprises:,} enterprises:")
-    timed("by code prefix", lambda: search_enterprises(results, store, "91410100MA0012",
-                                                        everywhere))
-    timed("by name prefix", lambda: search_enterprises(results, store, "洛阳恒达", everywhere))
-    timed("by name prefix, county scope", lambda: search_enterprises(
-        results, store, "洛阳恒达", Scope("410305")))
+    started = time.perf_counter()
+    directory = EnterpriseDirectory(store)
+    print(f"search among {arguments.enterprises:,} enterprises (directory opened in "
+          f"{time.perf_counter() - started:.1f} s):")
+    for label, q, scope in (("by code prefix", "91410100MA0012", everywhere),
+                            ("by name prefix", "洛阳恒达", everywhere),
+                            ("by name prefix, county scope", "洛阳恒达", Scope("410305"))):
+        timed(f"{label}, DuckDB scan (before)", lambda q=q, scope=scope: scanned_search(
+            store, q, scope))
+        timed(f"{label}, directory (now)", lambda q=q, scope=scope: search_enterprises(
+            results, directory, q, scope))
+
+
+def keyset_csv(results: ResultsStore, run_id: str) -> list[bytes]:
+    """The export as it was: keyset queries of 5,000 rows, each written by Python."""
+    import csv
+    import io
+
+    chunks, after = [(",".join(EXPORT_COLUMNS) + "\n").encode()], None
+    columns = [c for c in results_table.columns if c.name != "run_id"]
+    while True:
+        with results.engine.connect() as connection:
+            rows = [tuple(r) for r in connection.execute(
+                page_query(run_id, after, 5000).with_only_columns(*columns))]
+        if not rows:
+            return chunks
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(rows)
+        chunks.append(buffer.getvalue().encode())
+        after = rows[-1][0]
+
+
+def scanned_search(store: Store, q: str, scope: Scope) -> list[tuple]:
+    """The search as it was: a scan of the enterprises file per call."""
+    import duckdb
+
+    with duckdb.connect() as connection:
+        return connection.execute(
+            "SELECT uscc, name, region_code, industry_code FROM read_parquet(?) "
+            "WHERE (starts_with(uscc, ?) OR starts_with(name, ?)) "
+            "AND (CAST(? AS VARCHAR) IS NULL OR starts_with(region_code, ?)) "
+            "ORDER BY uscc LIMIT 20",
+            [str(store.table_path("enterprises")), q.upper(), q, scope.prefix,
+             scope.prefix or ""]).fetchall()
 
 
 if __name__ == "__main__":

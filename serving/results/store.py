@@ -389,15 +389,6 @@ class ResultsStore:
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
-    def result_values(self, run_id: str, after: str | None, limit: int,
-                      selection: ResultSelection | None = None) -> list[tuple[Any, ...]]:
-        """`result_page` as plain tuples of every column but ``run_id``, in table order
-        (uscc first): the fast path of exports."""
-        query = page_query(run_id, after, limit, selection).with_only_columns(
-            *(c for c in results.columns if c.name != "run_id"))
-        with self.engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(query)]
-
     def published_result(self, uscc: str, period: dt.date) -> HistoryEntry | None:
         """The enterprise's result in the period's publication, with the run's versions."""
         query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)

@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import base64
 import binascii
-import csv
 import datetime as dt
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from features.reference.industries import BY_LETTER, valid_industry_codes
 from features.reference.record_types import DOMAINS
 from models.levels import LEVELS
+from serving.results.export import EXPORT_COLUMNS, csv_chunks
 from serving.results.rows import ResultRow, RunInfo
-from serving.results.schema import results as results_table
 from serving.results.store import ResultSelection, ResultsStore
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.scope import Scope
 
 MAX_PAGE = 1000
-CSV_CHUNK_ROWS = 5000
-"""Rows read and written per chunk of the CSV stream."""
-CSV_COLUMNS = tuple(c.name for c in results_table.columns if c.name != "run_id")
+CSV_COLUMNS = EXPORT_COLUMNS
 """The CSV's columns: every column of a stored result, in the table's order — uscc, period,
 scores, levels and class label, ``fired_rules`` and ``domain_tags`` joined by ``;``, base
 points, the top factors each way with their points, prefecture, county, industry section and
@@ -74,13 +70,13 @@ def classification_page(
 
 @dataclass(frozen=True)
 class CsvExport:
-    """A period's results as CSV text, to be streamed: iterate it for the chunks."""
+    """A period's results as CSV, to be streamed: iterate it for the chunks (UTF-8)."""
 
     rows: int
     """Rows the export holds (counted when it was made, in the same publication)."""
-    chunks: Iterator[str]
+    chunks: Iterator[bytes]
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[bytes]:
         return self.chunks
 
 
@@ -89,31 +85,15 @@ def classification_csv(
     region: str | None = None, industry: str | None = None, domain: str | None = None,
 ) -> CsvExport:
     """The period's published results inside ``scope`` and the filters (as in
-    `classification_page`) as CSV text: the header (`CSV_COLUMNS`), then chunks of
-    `CSV_CHUNK_ROWS` rows, each read by its own keyset query, so the period is never held
-    in memory. Arguments are checked, and the publication chosen, before the first chunk."""
+    `classification_page`) as CSV (`serving.results.export`): the header (`CSV_COLUMNS`),
+    then the rows in uscc order, streamed from one query, so the period is never held in
+    memory. Arguments are checked, and the publication chosen, before the first chunk."""
     selection = _selection(scope, risk_level, region, industry, domain)
     run = _published(results, period)
-    rows = results.count_results(run.run_id, selection) if selection is not None else 0
-    return CsvExport(rows, _csv_chunks(results, run.run_id, selection))
-
-
-def _csv_chunks(results: ResultsStore, run_id: str,
-                selection: ResultSelection | None) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    yield buffer.getvalue()
-    after = None
-    while selection is not None:
-        rows = results.result_values(run_id, after, CSV_CHUNK_ROWS, selection)
-        if not rows:
-            return
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(rows)  # None is written as an empty field
-        yield buffer.getvalue()
-        after = rows[-1][0]
+    if selection is None:
+        return CsvExport(0, iter([(",".join(CSV_COLUMNS) + "\n").encode()]))
+    return CsvExport(results.count_results(run.run_id, selection),
+                     csv_chunks(results.engine, run.run_id, selection.conditions()))
 
 
 def _selection(scope: Scope, risk_level: str | None, region: str | None,

@@ -16,6 +16,7 @@ import pytest
 from features.enterprise_directory import EnterpriseDirectory
 from features.store import Store
 from serving.monthly.batch import RESULT_SCHEMA, county_of
+from serving.results import export as export_module
 from serving.results.rows import ResultRow, StoredWarning
 from serving.results.store import ResultsStore
 from serving.use_cases import (
@@ -30,7 +31,6 @@ from serving.use_cases import (
     search_enterprises,
     stored_explanation,
 )
-from serving.use_cases import published as published_module
 from tests.serving.test_results_store import begin
 
 DECEMBER = dt.date(2025, 12, 31)
@@ -198,8 +198,8 @@ def test_scope_hides_rows_outside_it(results: ResultsStore) -> None:
     assert [r.uscc for r in every_page(results, county, region="41")] == expected(
         lambda r: r["county"] == "410102")
     assert every_page(results, county, region="4103") == []
-    assert "".join(classification_csv(results, DECEMBER, county, region="4103")) == (
-        ",".join(CSV_COLUMNS) + "\n")
+    assert b"".join(classification_csv(results, DECEMBER, county, region="4103")) == (
+        ",".join(CSV_COLUMNS) + "\n").encode()
 
 
 def test_an_enterprise_outside_the_scope_does_not_exist(results: ResultsStore) -> None:
@@ -235,14 +235,21 @@ def test_stored_explanation_is_the_published_result(results: ResultsStore) -> No
 
 def test_csv_equals_the_json_rows(results: ResultsStore,
                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(published_module, "CSV_CHUNK_ROWS", 7)
+    """Byte for byte, whichever database writes it (PostgreSQL's COPY or Python's csv)."""
+    monkeypatch.setattr(export_module, "STREAM_ROWS", 7)
     for scope, filters in ((EVERYWHERE, {}), (Scope("4101"), {"industry": "C"})):
-        chunks = list(classification_csv(results, DECEMBER, scope, **filters))
+        export = classification_csv(results, DECEMBER, scope, **filters)
+        chunks = list(export)
         rows = every_page(results, scope, **filters)
-        assert chunks[0] == ",".join(CSV_COLUMNS) + "\n"
-        assert len(chunks) == 1 + -(-len(rows) // 7)
-        parsed = list(csv.DictReader(io.StringIO("".join(chunks))))
-        assert [as_csv(r) for r in rows] == parsed
+        assert export.rows == len(rows)
+        if results.engine.dialect.name == "sqlite":  # the header, then chunks of 7 rows
+            assert len(chunks) == 1 + -(-len(rows) // 7)
+        text = b"".join(chunks).decode()
+        lines = io.StringIO()
+        csv.writer(lines, lineterminator="\n").writerows(
+            [CSV_COLUMNS, *([as_csv(r)[c] for c in CSV_COLUMNS] for r in rows)])
+        assert text == lines.getvalue()
+        assert [as_csv(r) for r in rows] == list(csv.DictReader(io.StringIO(text)))
 
 
 def as_csv(row: ResultRow) -> dict[str, str]:
