@@ -34,7 +34,7 @@ class Caller:
     scope: Scope
 
 
-def service(request: Request) -> ServiceState:
+async def service(request: Request) -> ServiceState:
     """The loaded objects the app was started with."""
     return request.app.state.service
 
@@ -42,9 +42,11 @@ def service(request: Request) -> ServiceState:
 def require(permission: Permission) -> Callable[..., Caller]:
     """A dependency: the authenticated caller, allowed ``permission``, within its rate."""
 
-    def dependency(request: Request,
-                   credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-                   state: ServiceState = Depends(service)) -> Caller:
+    async def dependency(request: Request,
+                         credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+                         state: ServiceState = Depends(service)) -> Caller:
+        # On the event loop, not in a worker thread: a stat of the model pointer, a cached key
+        # (the database is read once per key every few seconds) and an in-memory counter.
         state.models.follow()
         audit = request.state.audit
         audit.permission = permission.value
