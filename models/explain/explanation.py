@@ -35,6 +35,8 @@ class Line:
     dimension: str = ""
     reason_zh: str = ""
     reason_en: str = ""
+    value: float | str | None = None
+    """A feature line's value as the model read it (None: missing)."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +84,15 @@ def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement:
     features = []
     dimensions = {str(d): 0.0 for d in DIMENSION_NAMES}
     for j, name in enumerate(attribution.names):
-        zh, en = describe_value(name, table[name][row].as_py())
+        value = table[name][row].as_py()
+        zh, en = describe_value(name, value)
         points = float(attribution.points[row, j])
         entry = BY_NAME.get(name)
         dimension = str(entry.dimension) if entry else ""
         if dimension:
             dimensions[dimension] += points
-        features.append(Line("feature", name, zh, en, points, dimension))
+        features.append(Line("feature", name, zh, en, points, dimension,
+                             value=_plain(value)))
     features.sort(key=lambda line: -abs(line.points))
     lines = []
     for j, step in enumerate(judgement.step_ids):
@@ -117,6 +121,14 @@ def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement:
         profile=judgement.profile, rules_version=judgement.rules_version,
         dimensions=dimensions,
     )
+
+
+def _plain(value: object) -> float | str | None:
+    """A feature value as JSON can carry it: a number, a category's text, or None."""
+    if value is None or isinstance(value, str):
+        return value
+    number = float(value)  # type: ignore[arg-type]
+    return None if number != number else number
 
 
 def top_factors(points: npt.NDArray[np.float64], top: int

@@ -6,6 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
+from features.catalog import BY_NAME
 from models.explain.explanation import Explanation, Line
 from serving.api.schemas.results import RiskClassPublic
 
@@ -15,10 +16,15 @@ OTHERS = "other_features"
 
 class FeatureLinePublic(BaseModel):
     feature: str = Field(examples=["penalties_12m"])
-    zh: str = Field(examples=["近12个月行政处罚次数"])
-    en: str = Field(examples=["Administrative penalties, last 12 months"])
-    value: str | None = Field(None, description="The enterprise's value, human-readable.",
-                              examples=["2 次"])
+    name_zh: str = Field(description="The indicator's 中文名 (the feature key for a column "
+                                     "outside the catalog).", examples=["近12个月行政处罚次数"])
+    name_en: str = Field(examples=["administrative penalties in the last 12 months"])
+    zh: str = Field(description="The enterprise's value in words.",
+                    examples=["近12个月行政处罚 2 次"])
+    en: str = Field(examples=["2 administrative penalties in the last 12 months"])
+    value: float | str | None = Field(
+        None, description="The value the model read: a number, a category, or null when "
+                          "missing.", examples=[2])
     dimension: str = Field(examples=["监管信息"])
     points: float = Field(examples=[84.2])
 
@@ -71,16 +77,18 @@ def _features(lines: list[Line], top: int | None) -> list[FeatureLinePublic]:
     shown = [_feature(line) for line in lines[:top]]
     rest = lines[top:] if top is not None else []
     if rest:
+        zh, en = f"其余 {len(rest)} 项指标", f"the other {len(rest)} features"
         shown.append(FeatureLinePublic(
-            feature=OTHERS, zh=f"其余 {len(rest)} 项指标", en=f"the other {len(rest)} features",
-            dimension="", points=sum(line.points for line in rest)))
+            feature=OTHERS, name_zh=zh, name_en=en, zh=zh, en=en, dimension="",
+            points=sum(line.points for line in rest)))
     return shown
 
 
 def _feature(line: Line) -> FeatureLinePublic:
-    return FeatureLinePublic(feature=line.key, zh=line.zh, en=line.en,
-                             value=getattr(line, "value", None), dimension=line.dimension,
-                             points=line.points)
+    entry = BY_NAME.get(line.key)
+    return FeatureLinePublic(feature=line.key, name_zh=entry.zh if entry else line.key,
+                             name_en=entry.en if entry else line.key, zh=line.zh, en=line.en,
+                             value=line.value, dimension=line.dimension, points=line.points)
 
 
 def _rule(line: Line) -> RuleLinePublic:
