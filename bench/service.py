@@ -253,6 +253,15 @@ def child(script: str, *arguments: str) -> dict:
 
 # ---------------------------------------------------------------- servers
 
+def free_port() -> int:
+    """A port nothing listens on now (the servers bind it a moment later)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def wait_ready(url: str, process: subprocess.Popen, what: str, path: str = "/healthz") -> None:
     import httpx
 
@@ -310,22 +319,26 @@ def run(args: argparse.Namespace) -> None:
     ring = KeyRing(ResultsStore(database_url).engine, load_secret(secret_file))
     key = ring.create(Role.REGULATOR, "service bench")[1]
 
-    features = compute_features(store, end)
-    rng = random.Random(args.seed)
-    picks = sorted(rng.sample(range(features.num_rows), 400))
-    sample = features.take(picks)
-    codes = sample["uscc"].to_pylist()
-    rows = [{k: v for k, v in row.items() if k != "uscc"} for row in sample.to_pylist()]
-    for row, code in zip(rows, codes, strict=True):
-        row["uscc"] = code
-    del features
+    sample_file = args.work / f"service-bench-sample-{store.version}-{end}.json"
+    if not sample_file.exists():  # 400 enterprises' feature rows, from the batch features
+        features = compute_features(store, end)
+        rng = random.Random(args.seed)
+        picks = sorted(rng.sample(range(features.num_rows), 400))
+        sample = features.take(picks)
+        del features
+        codes = sample["uscc"].to_pylist()
+        rows = [{k: v for k, v in row.items() if k != "uscc"} for row in sample.to_pylist()]
+        for row, code in zip(rows, codes, strict=True):
+            row["uscc"] = code
+        names = [name[:4] for name in pq.read_table(store.table_path("enterprises"), columns=[
+            "name"]).column("name").take(picks).to_pylist()]
+        sample_file.write_text(json.dumps({"codes": codes, "rows": rows, "names": names},
+                                          default=str))
     spec = args.work / "service-bench-spec.json"
-    names = [name[:4] for name in pq.read_table(store.table_path("enterprises"), columns=[
-        "name"]).column("name").take(picks).to_pylist()]
-    spec.write_text(json.dumps({"key": key, "codes": codes, "rows": rows, "names": names,
-                                "period": period.isoformat()}, default=str))
+    spec.write_text(json.dumps(json.loads(sample_file.read_text()) | {
+        "key": key, "period": period.isoformat()}))
 
-    port = 8765
+    port, baseline_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "ECR_STORE": str(store_dir), "ECR_DATABASE_URL": database_url,
                    "ECR_TRACKING_URI": tracking_uri(args.work, args.enterprises),
@@ -354,15 +367,14 @@ def run(args: argparse.Namespace) -> None:
     if not args.no_baseline:
         baseline = subprocess.Popen(
             [sys.executable, "-m", "mlflow", "models", "serve", "-m",
-             f"models:/{version}", "--env-manager", "local", "--port", str(port + 1),
+             f"models:/{version}", "--env-manager", "local", "--port", str(baseline_port),
              "--workers", str(args.workers)], cwd=ROOT,
             env={**environment, "MLFLOW_TRACKING_URI": tracking_uri(args.work,
                                                                      args.enterprises),
                  "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"})
         try:
-            wait_ready(f"http://127.0.0.1:{port + 1}", baseline, "mlflow models serve",
-                       "/ping")
-            base_url = f"http://127.0.0.1:{port + 1}"
+            base_url = f"http://127.0.0.1:{baseline_port}"
+            wait_ready(base_url, baseline, "mlflow models serve", "/ping")
             child(script, "--child", "load", "--kind", "mlflow", "--rate", "50", "--url",
                   base_url, "--spec", str(spec), "--seconds", "3")
             figures["mlflow"] = child(script, "--child", "load", "--kind", "mlflow", "--rate",
