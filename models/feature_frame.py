@@ -122,6 +122,7 @@ class FeatureSpec:
         out = np.empty((table.num_rows, len(self.names)), dtype=np.float64, order="F")
         for j, name in enumerate(self.names):
             out[:, j] = self._encode(table[name], name, source)
+        self._check_values(out, source)
         return out
 
     def _encode(self, column: pa.ChunkedArray, name: str, source: str) -> npt.NDArray:
@@ -129,6 +130,8 @@ class FeatureSpec:
             text = pc.cast(column, pa.string()) if not pa.types.is_string(column.type) else column
             index = pc.index_in(text, value_set=pa.array(self.levels[name], pa.string()))
             return index.to_numpy(zero_copy_only=False).astype(np.float64)
+        if pa.types.is_float64(column.type):
+            return column.to_numpy()  # nulls read as NaN
         if not is_numeric_type(column.type):
             try:
                 column = pc.cast(column, pa.float64())
@@ -138,22 +141,34 @@ class FeatureSpec:
                     f"{source}: column {name!r}: expected numbers, found {column.type} "
                     f"(e.g. {found!r})"
                 ) from None
-        values = np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False),
-                            dtype=np.float64)
-        infinite = np.flatnonzero(np.isinf(values))
-        if infinite.size:
+        return np.asarray(pc.cast(column, pa.float64()).to_numpy(zero_copy_only=False),
+                          dtype=np.float64)
+
+    def _check_values(self, out: npt.NDArray, source: str) -> None:
+        """Refuse the first column (in feature order) holding an infinite value, or a
+        negative one where its catalog unit cannot be negative, naming its first such row."""
+        if not out.size:
+            return
+        non_negative = np.array([name not in self.levels and name in BY_NAME
+                                 and BY_NAME[name].unit in NON_NEGATIVE
+                                 for name in self.names])
+        infinite = np.isinf(out)
+        negative = (out < 0) & non_negative[None, :]
+        flawed = np.flatnonzero(infinite.any(axis=0) | negative.any(axis=0))
+        if not flawed.size:
+            return
+        j = int(flawed[0])
+        name, values = self.names[j], out[:, j]
+        if infinite[:, j].any():
+            rows = np.flatnonzero(infinite[:, j])
             raise FeatureTableError(
-                f"{source}: row {infinite[0] + 1}, column {name!r}: expected a finite number, "
-                f"found {values[infinite[0]]} ({infinite.size} infinite values)")
-        feature = BY_NAME.get(name)
-        if feature is not None and feature.unit in NON_NEGATIVE:
-            negative = np.flatnonzero(values < 0)
-            if negative.size:
-                raise FeatureTableError(
-                    f"{source}: row {negative[0] + 1}, column {name!r}: expected a number ≥ 0 "
-                    f"({feature.unit}), found {values[negative[0]]:g} ({negative.size} "
-                    "negative values)")
-        return values
+                f"{source}: row {rows[0] + 1}, column {name!r}: expected a finite number, "
+                f"found {values[rows[0]]} ({rows.size} infinite values)")
+        rows = np.flatnonzero(negative[:, j])
+        raise FeatureTableError(
+            f"{source}: row {rows[0] + 1}, column {name!r}: expected a number ≥ 0 "
+            f"({BY_NAME[name].unit}), found {values[rows[0]]:g} ({rows.size} "
+            "negative values)")
 
     def input_warnings(self, table: pa.Table | pd.DataFrame,
                        source: str = "table") -> list[InputWarning]:

@@ -74,6 +74,17 @@ def verify_manifest(directory: Path) -> None:
                 f"{recorded.get(name, 'not recorded')} recorded, found {found}); refusing it")
 
 
+PARALLEL_ROWS = 1024
+"""Fewer rows than this are predicted and explained on one thread: starting a parallel
+region (LightGBM's OpenMP, numba's) costs more than the work (one row: ≈ 8 ms instead of
+0.1 ms on a busy 2-core machine)."""
+
+
+def prediction_threads(rows: int) -> int:
+    """Threads for predicting ``rows`` rows: 1 below `PARALLEL_ROWS`, else 0 (all)."""
+    return 1 if rows < PARALLEL_ROWS else 0
+
+
 @dataclass
 class RiskModel:
     booster: lgb.Booster
@@ -86,7 +97,13 @@ class RiskModel:
 
     def raw_logit(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
         """The booster's log-odds for every row."""
-        return self.booster.predict(self.spec.matrix(table, source), raw_score=True)
+        return self.raw_of(self.spec.matrix(table, source))
+
+    def raw_of(self, x: npt.NDArray[np.float64], threads: int | None = None) -> npt.NDArray:
+        """The booster's log-odds for the feature matrix ``x`` (`FeatureSpec.matrix`), on
+        ``threads`` threads (default: `prediction_threads` of its rows)."""
+        return self.booster.predict(x, raw_score=True, num_threads=(
+            threads if threads is not None else prediction_threads(len(x))))
 
     def calibrated(self, raw_logit: npt.ArrayLike) -> tuple[npt.NDArray, npt.NDArray]:
         """Probability and 0–1000 score for booster log-odds: the rest of the chain."""

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.explain.treeshap import CompiledForest, compile_forest, shap_values
-from models.risk_model import RiskModel
+from models.risk_model import RiskModel, prediction_threads
 
 FloatArray = npt.NDArray[np.float64]
 NEGLIGIBLE_LOG_ODDS = 1e-12
@@ -48,10 +48,11 @@ class Explainer:
 
     def attribute(self, x: FloatArray) -> Attribution:
         """Attribution for the model's feature matrix ``x`` (`FeatureSpec.matrix`)."""
-        contributions = shap_values(self.forest, x, self.threads)
+        threads = self.threads or prediction_threads(len(x)) or None
+        contributions = shap_values(self.forest, x, threads)
         phi = contributions[:, :-1]
         z0 = float(self.forest.expected_value)
-        raw = self.model.booster.predict(x, raw_score=True, num_threads=self.threads or 0)
+        raw = self.model.raw_of(x, threads or 0)
         score = self.model.calibrated(raw)[1]
         base = float(self.model.calibrated([z0])[1][0])
         total = phi.sum(axis=1)

@@ -158,7 +158,7 @@ def score_feature_rows(
     chain, rules = model.model, model.model.rules
     try:
         x = chain.spec.matrix(rows, "rows")
-        probability, score = chain.calibrated(chain.booster.predict(x, raw_score=True))
+        probability, score = chain.calibrated(chain.raw_of(x))
         judgement = judge(score, rows, rules, profile, as_of)
     except (FeatureTableError, RuleInputError) as error:
         raise InvalidRequest(str(error)) from None
