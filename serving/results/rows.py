@@ -201,6 +201,14 @@ class PeriodAnalysis(BaseModel):
         return {k: v for k, v in data.items() if k not in self.COMPARISON or v is not None}
 
 
+_FACTOR_COLUMNS = {way: [(f"factor_{way}_{rank}", f"points_{way}_{rank}")
+                          for rank in range(1, TOP_FACTORS + 1)] for way in ("up", "down")}
+
+
 def _factors(row: Any, way: str) -> tuple[Factor, ...]:
-    return tuple(Factor(row[f"factor_{way}_{rank}"], row[f"points_{way}_{rank}"])
-                 for rank in range(1, TOP_FACTORS + 1) if row[f"factor_{way}_{rank}"])
+    found = []
+    for feature, points in _FACTOR_COLUMNS[way]:
+        name = row[feature]
+        if name:
+            found.append(Factor(name, row[points]))
+    return tuple(found)
