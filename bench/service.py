@@ -143,6 +143,7 @@ async def open_loop(url: str, rate: float, seconds: float,
 
     latencies: list[float] = []
     errors = 0
+    first_error = ""
     connector = aiohttp.TCPConnector(limit=256)
     async with aiohttp.ClientSession(url, connector=connector,
                                      timeout=aiohttp.ClientTimeout(total=30)) as session:
@@ -150,23 +151,25 @@ async def open_loop(url: str, rate: float, seconds: float,
         total = int(rate * seconds)
 
         async def one(index: int) -> None:
-            nonlocal errors
+            nonlocal errors, first_error
             due = started + index / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             try:
                 async with request(session, index) as answer:
-                    await answer.read()
+                    body = await answer.read()
                     if answer.status >= 400:
                         errors += 1
-            except Exception:
+                        first_error = first_error or f"{answer.status} {body[:300]!r}"
+            except Exception as error:
                 errors += 1
+                first_error = first_error or f"{type(error).__name__}: {error}"
             latencies.append(time.perf_counter() - due)
 
         await asyncio.gather(*(one(i) for i in range(total)))
         elapsed = time.perf_counter() - started
     return {"requests": total, "seconds": elapsed, "throughput": total / elapsed,
             "p50": percentile(latencies, 0.5), "p99": percentile(latencies, 0.99),
-            "errors": errors}
+            "errors": errors, "first_error": first_error}
 
 
 def load_child(args: argparse.Namespace) -> None:
@@ -399,6 +402,8 @@ def report(args: argparse.Namespace, period: dt.date, version: str, startup: flo
         shown = f"p99 ≤ {target * 1000:.0f} ms" if target else "-"
         print(f"{title:52}{rate:>7}{f['p50'] * 1000:9.1f}{f['p99'] * 1000:9.1f}"
               f"{f['throughput']:8.1f}{f['errors']:>7}  {shown}")
+        if f.get("first_error"):
+            print(f"    first error: {f['first_error']}")
         if target:
             bars[f"{title}: p99 {f['p99'] * 1000:.1f} ms ≤ {target * 1000:.0f} ms, no errors"] = (
                 f["p99"] <= target and f["errors"] == 0)
