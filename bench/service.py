@@ -347,8 +347,10 @@ def run(args: argparse.Namespace) -> None:
                    "ECR_TRACKING_URI": tracking_uri(args.work, args.enterprises),
                    "ECR_SECRET_FILE": str(secret_file), "ECR_RATE_LIMIT": "1000000/minute"}
     started = time.perf_counter()
+    server_log = (args.work / "service-bench-server.log").open("w")  # its JSON lines
     server = subprocess.Popen([sys.executable, "-m", "ecr_cli", "serve", "--port", str(port),
-                               "--workers", str(args.workers)], cwd=ROOT, env=environment)
+                               "--workers", str(args.workers)], cwd=ROOT, env=environment,
+                              stdout=server_log, stderr=subprocess.STDOUT)
     figures: dict[str, dict] = {}
     try:
         wait_ready(url, server, "ecr serve", "/healthz")
