@@ -1,0 +1,233 @@
+"""Who inspects: inspectors matched to targets under 回避, qualification, workload and joint
+checks, by a CP-SAT model (OR-Tools), deterministic given the seed.
+
+For each target the candidates are the roster's inspectors whose unit lies in the target's
+prefecture (the first four digits of the division code). A candidate is *excluded*, with its
+reason recorded, when (回避):
+
+- ``declared_enterprise``: the inspector declared a conflict with the enterprise;
+- ``declared_person``: the inspector declared a conflict with one of the enterprise's legal
+  representatives;
+- ``unit_excluded``: the inspector's unit is excluded for the enterprise;
+- ``inspected_recently``: the inspector was assigned to the enterprise by a draw within the
+  avoidance window.
+
+Every target then needs exactly ``per_target`` inspectors, among them for each of its items one
+qualified for it, and for a joint check (联合抽查) inspectors of at least two departments; no
+inspector takes more than ``cap`` targets. Among the valid assignments the solver minimises,
+in this order: targets left unstaffed, the largest workload, and the sum of each chosen pair's
+cost (the first 4 hex digits of ``sha256(seed|task|uscc|inspector_id)``), which is what makes
+the choice random yet reproducible. One search worker and a deterministic time limit make the
+solver's answer a function of its input. Prefectures are solved one by one. When a target
+cannot be staffed, `Unstaffable` names every such target (and why, when one target alone
+cannot be).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+SOLVER_DETERMINISTIC_SECONDS = 20.0
+"""CP-SAT's deterministic time limit per prefecture (the same on every machine)."""
+EXCLUSION_REASONS = ("declared_enterprise", "declared_person", "unit_excluded",
+                     "inspected_recently")
+
+
+@dataclass(frozen=True)
+class Inspector:
+    inspector_id: str
+    unit: str
+    unit_region: str
+    department: str
+    qualifications: frozenset[str]
+    conflict_enterprises: frozenset[str] = frozenset()
+    conflict_persons: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Need:
+    """What staffing one target needs to know of it."""
+
+    uscc: str
+    region_code: str
+    items: tuple[str, ...]
+    legal_representatives: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rules:
+    per_target: int = 2
+    cap: int = 20
+    joint: bool = False
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    uscc: str
+    inspector_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Staffing:
+    assignments: dict[str, tuple[str, ...]]
+    """Target → its inspectors' ids, sorted."""
+    exclusions: tuple[Exclusion, ...]
+
+
+@dataclass
+class Unstaffable(ValueError):
+    """No valid assignment staffs these targets; ``reasons`` says why for the targets that
+    cannot be staffed even alone (the others fail only together, on workload)."""
+
+    targets: tuple[str, ...]
+    reasons: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        shown = "; ".join(f"{u}: {self.reasons.get(u, 'not enough inspectors within the workload cap')}"
+                          for u in self.targets[:10])
+        more = f"; and {len(self.targets) - 10} more" if len(self.targets) > 10 else ""
+        return (f"{len(self.targets)} targets cannot be staffed with the roster: {shown}{more}")
+
+
+def conflicts(inspector: Inspector, need: Need, excluded_units: Mapping[str, frozenset[str]],
+              recent: frozenset[tuple[str, str]]) -> list[str]:
+    """The 回避 reasons that keep ``inspector`` away from ``need``'s enterprise."""
+    reasons = []
+    if need.uscc in inspector.conflict_enterprises:
+        reasons.append("declared_enterprise")
+    if inspector.conflict_persons & need.legal_representatives:
+        reasons.append("declared_person")
+    if need.uscc in excluded_units.get(inspector.unit, frozenset()):
+        reasons.append("unit_excluded")
+    if (inspector.inspector_id, need.uscc) in recent:
+        reasons.append("inspected_recently")
+    return reasons
+
+
+def pair_cost(seed: str, task: str, uscc: str, inspector_id: str) -> int:
+    return int(hashlib.sha256(f"{seed}|{task}|{uscc}|{inspector_id}".encode()).hexdigest()[:4],
+               16)
+
+
+def _alone_problem(need: Need, pool: Sequence[Inspector], rules: Rules) -> str | None:
+    """Why ``need`` cannot be staffed even with the whole pool to itself (None: it can)."""
+    if len(pool) < rules.per_target:
+        return f"{len(pool)} eligible inspectors, {rules.per_target} needed"
+    missing = [item for item in need.items
+               if not any(item in i.qualifications for i in pool)]
+    if missing:
+        return f"no eligible inspector qualified for {', '.join(missing)}"
+    if rules.joint and len({i.department for i in pool}) < 2:
+        return "a joint check needs inspectors of two departments; eligible ones are all " \
+               f"of {pool[0].department}"
+    return None
+
+
+def assign(needs: Sequence[Need], roster: Sequence[Inspector], rules: Rules, seed: str,
+           task: str, excluded_units: Mapping[str, frozenset[str]] | None = None,
+           recent: frozenset[tuple[str, str]] = frozenset()) -> Staffing:
+    """Inspectors for every target, or `Unstaffable` naming the targets that cannot have
+    them. ``excluded_units``: unit → enterprises it is excluded for; ``recent``: (inspector,
+    enterprise) pairs within the avoidance window."""
+    if rules.per_target < 1 or rules.cap < 1:
+        raise ValueError(f"staffing: expected ≥ 1 inspector per target and a cap ≥ 1, found "
+                         f"{rules.per_target} and {rules.cap}")
+    excluded_units = excluded_units or {}
+    by_prefecture: dict[str, list[Inspector]] = defaultdict(list)
+    for inspector in sorted(roster, key=lambda i: i.inspector_id):
+        by_prefecture[inspector.unit_region[:4]].append(inspector)
+    groups: dict[str, list[Need]] = defaultdict(list)
+    for need in sorted(needs, key=lambda n: n.uscc):
+        groups[need.region_code[:4]].append(need)
+
+    assignments: dict[str, tuple[str, ...]] = {}
+    exclusions: list[Exclusion] = []
+    failed: list[str] = []
+    reasons: dict[str, str] = {}
+    for prefecture in sorted(groups):
+        pools: dict[str, list[Inspector]] = {}
+        for need in groups[prefecture]:
+            pool = []
+            for inspector in by_prefecture.get(prefecture, []):
+                found = conflicts(inspector, need, excluded_units, recent)
+                exclusions.extend(Exclusion(need.uscc, inspector.inspector_id, r) for r in found)
+                if not found:
+                    pool.append(inspector)
+            pools[need.uscc] = pool
+            problem = _alone_problem(need, pool, rules)
+            if problem:
+                reasons[need.uscc] = problem
+        solved, unstaffed = _solve(groups[prefecture], pools, rules, seed, task, reasons)
+        assignments.update(solved)
+        failed.extend(unstaffed)
+    if failed:
+        raise Unstaffable(tuple(sorted(failed)), reasons)
+    return Staffing(assignments, tuple(exclusions))
+
+
+def _solve(needs: list[Need], pools: dict[str, list[Inspector]], rules: Rules, seed: str,
+           task: str, hopeless: Mapping[str, str]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
+    """One prefecture's assignment: (target → inspectors, targets left unstaffed)."""
+    model = cp_model.CpModel()
+    pick: dict[tuple[str, str], cp_model.IntVar] = {}
+    load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
+    unstaffed: dict[str, cp_model.IntVar] = {}
+    costs = []
+    for t, need in enumerate(needs):
+        if need.uscc in hopeless:
+            continue
+        staffed = model.NewBoolVar(f"staffed_{t}")
+        unstaffed[need.uscc] = staffed.Not()
+        chosen = []
+        for inspector in pools[need.uscc]:
+            var = model.NewBoolVar(f"x_{t}_{inspector.inspector_id}")
+            pick[need.uscc, inspector.inspector_id] = var
+            load[inspector.inspector_id].append(var)
+            chosen.append((inspector, var))
+            costs.append(pair_cost(seed, task, need.uscc, inspector.inspector_id) * var)
+        model.Add(sum(v for _, v in chosen) == rules.per_target).OnlyEnforceIf(staffed)
+        model.Add(sum(v for _, v in chosen) == 0).OnlyEnforceIf(staffed.Not())
+        for item in need.items:
+            model.Add(sum(v for i, v in chosen if item in i.qualifications) >= 1
+                      ).OnlyEnforceIf(staffed)
+        if rules.joint:
+            present = []
+            for department in sorted({i.department for i, _ in chosen}):
+                has = model.NewBoolVar(f"d_{t}_{department}")
+                members = [v for i, v in chosen if i.department == department]
+                model.AddMaxEquality(has, members)
+                present.append(has)
+            model.Add(sum(present) >= 2).OnlyEnforceIf(staffed)
+    if not unstaffed:
+        return {}, sorted(n.uscc for n in needs)
+    peak = model.NewIntVar(0, rules.cap, "peak")
+    for variables in load.values():
+        model.Add(sum(variables) <= peak)
+    pair_bound = 65536 * rules.per_target * len(unstaffed) + 1
+    peak_weight = pair_bound
+    miss_weight = peak_weight * (rules.cap + 1)
+    model.Minimize(miss_weight * sum(unstaffed.values()) + peak_weight * peak + sum(costs))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = 0
+    solver.parameters.max_deterministic_time = SOLVER_DETERMINISTIC_SECONDS
+    status = solver.Solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - slack keeps it feasible
+        raise RuntimeError(f"the staffing model has no solution ({solver.StatusName(status)})")
+    result: dict[str, tuple[str, ...]] = {}
+    missing = [n.uscc for n in needs if n.uscc in hopeless]
+    for need in needs:
+        if need.uscc in hopeless:
+            continue
+        if solver.BooleanValue(unstaffed[need.uscc]):
+            missing.append(need.uscc)
+            continue
+        result[need.uscc] = tuple(sorted(i.inspector_id for i in pools[need.uscc]
+                                         if solver.BooleanValue(pick[need.uscc, i.inspector_id])))
+    return result, sorted(missing)
