@@ -7,7 +7,8 @@ ecology, emergency management, housing, transport, human resources). Inspectors 
 for items of their department's tasks (item codes ``<TASK>-<nn>``, in task order, as the
 shipped inspection-items catalogue numbers them), and a few declare conflicts (回避): an
 enterprise of their prefecture, a person who is some enterprise's legal representative there,
-or, once per unit now and then, an enterprise the whole unit is excluded for.
+or, once per unit now and then, an enterprise the whole unit is excluded for. Each unit
+covers every item of its department's tasks (some inspector of it is qualified for each).
 
 The roster knows nothing of risk: conflicts and qualifications are drawn without looking at
 any enterprise's hidden risk.
@@ -93,6 +94,11 @@ def build_roster(rng: np.random.Generator, geo: Geography, ent: Enterprises,
         unit_conflict: list[str] | None = None
         if pool.size and rng.random() < UNIT_CONFLICT_SHARE:
             unit_conflict = [uscc[int(rng.choice(pool))]]
+        qualified = [_qualifications(rng, by_department[department]) for _ in range(size)]
+        for index in by_department[department]:  # a unit covers every item of its tasks
+            for code in item_codes(index):
+                if not any(code in q for q in qualified):
+                    qualified[int(rng.integers(size))].append(code)
         for k in range(size):
             conflicts = persons = None
             if pool.size and rng.random() < PERSONAL_CONFLICT_SHARE:
@@ -106,7 +112,7 @@ def build_roster(rng: np.random.Generator, geo: Geography, ent: Enterprises,
             rows["unit"].append(name)
             rows["unit_region"].append(region)
             rows["department"].append(department)
-            rows["qualifications"].append(_qualifications(rng, by_department[department]))
+            rows["qualifications"].append(qualified[k])
             rows["conflict_enterprises"].append(conflicts)
             rows["conflict_persons"].append(persons)
             rows["unit_conflicts"].append(unit_conflict if k == 0 else None)

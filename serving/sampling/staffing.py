@@ -14,11 +14,13 @@ reason recorded, when (回避):
 
 Every target then needs exactly ``per_target`` inspectors, among them for each of its items one
 qualified for it, and for a joint check (联合抽查) inspectors of at least two departments; no
-inspector takes more than ``cap`` targets. Among the valid assignments the solver minimises,
-in this order: targets left unstaffed, the largest workload, and the sum of each chosen pair's
-cost (the first 4 hex digits of ``sha256(seed|task|uscc|inspector_id)``), which is what makes
-the choice random yet reproducible. One search worker and a deterministic time limit make the
-solver's answer a function of its input. Prefectures are solved one by one. When a target
+inspector takes more than ``cap`` targets (the workload balance). Among the valid assignments
+the solver minimises, in this order: targets left unstaffed, then the sum of each chosen
+pair's cost (the first 4 hex digits of ``sha256(seed|task|uscc|inspector_id)``), which is what
+makes the choice random yet reproducible. Prefectures are solved one by one, each first over
+a shortlist of every target's cheapest candidates (`shortlist`) and, when that leaves a target
+unstaffed, over all its candidates. One search worker and a deterministic time limit make the
+solver's answer a function of its input. When a target
 cannot be staffed, `Unstaffable` names every such target (and why, when one target alone
 cannot be).
 """
@@ -32,8 +34,11 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-SOLVER_DETERMINISTIC_SECONDS = 20.0
-"""CP-SAT's deterministic time limit per prefecture (the same on every machine)."""
+SOLVER_DETERMINISTIC_SECONDS = 5.0
+"""CP-SAT's deterministic time limit per prefecture model (the same on every machine)."""
+SHORTLIST_EXTRA = 4
+"""Candidates per target beyond the inspectors it needs, in the first (shortlisted) model."""
+WORKLOAD = "not enough eligible inspectors within the workload cap"
 EXCLUSION_REASONS = ("declared_enterprise", "declared_person", "unit_excluded",
                      "inspected_recently")
 
@@ -89,8 +94,7 @@ class Unstaffable(ValueError):
     reasons: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        shown = "; ".join(f"{u}: {self.reasons.get(u, 'not enough inspectors within the workload cap')}"
-                          for u in self.targets[:10])
+        shown = "; ".join(f"{u}: {self.reasons.get(u, WORKLOAD)}" for u in self.targets[:10])
         more = f"; and {len(self.targets) - 10} more" if len(self.targets) > 10 else ""
         return (f"{len(self.targets)} targets cannot be staffed with the roster: {shown}{more}")
 
@@ -171,19 +175,53 @@ def assign(needs: Sequence[Need], roster: Sequence[Inspector], rules: Rules, see
     return Staffing(assignments, tuple(exclusions))
 
 
+def shortlist(need: Need, pool: Sequence[Inspector], rules: Rules, seed: str,
+              task: str) -> list[Inspector]:
+    """The candidates the solver first tries for ``need``: the ``per_target + 4`` cheapest of
+    the pool, the 2 cheapest qualified for each item and, for a joint check, the 2 cheapest
+    of every department (cost: `pair_cost`)."""
+    ranked = sorted(pool, key=lambda i: (pair_cost(seed, task, need.uscc, i.inspector_id),
+                                         i.inspector_id))
+    chosen = {i.inspector_id: i for i in ranked[:rules.per_target + SHORTLIST_EXTRA]}
+    for item in need.items:
+        for inspector in [i for i in ranked if item in i.qualifications][:2]:
+            chosen[inspector.inspector_id] = inspector
+    if rules.joint:
+        for department in sorted({i.department for i in ranked}):
+            for inspector in [i for i in ranked if i.department == department][:2]:
+                chosen[inspector.inspector_id] = inspector
+    return sorted(chosen.values(), key=lambda i: i.inspector_id)
+
+
 def _solve(needs: list[Need], pools: dict[str, list[Inspector]], rules: Rules, seed: str,
            task: str, hopeless: Mapping[str, str]) -> tuple[dict[str, tuple[str, ...]], list[str]]:
-    """One prefecture's assignment: (target → inspectors, targets left unstaffed)."""
+    """One prefecture's assignment: (target → inspectors, targets left unstaffed). The model
+    with every target staffed is solved over the shortlists, then over the whole pools; when
+    even that has no solution, a model that may leave targets unstaffed (as few as possible)
+    finds which."""
+    staffable = [n for n in needs if n.uscc not in hopeless]
+    missing = sorted(n.uscc for n in needs if n.uscc in hopeless)
+    if not staffable:
+        return {}, missing
+    short = {n.uscc: shortlist(n, pools[n.uscc], rules, seed, task) for n in staffable}
+    for candidates in (short, pools):
+        solved = _model(staffable, candidates, rules, seed, task, slack=False)
+        if solved is not None:
+            return solved, missing
+    solved = _model(staffable, pools, rules, seed, task, slack=True) or {}
+    return solved, sorted(missing + [n.uscc for n in staffable if n.uscc not in solved])
+
+
+def _model(needs: list[Need], pools: Mapping[str, Sequence[Inspector]], rules: Rules,
+           seed: str, task: str, slack: bool) -> dict[str, tuple[str, ...]] | None:
+    """The CP-SAT model: every target staffed (None when impossible), or with ``slack``
+    as many as possible (targets left out are missing from the answer)."""
     model = cp_model.CpModel()
     pick: dict[tuple[str, str], cp_model.IntVar] = {}
     load: dict[str, list[cp_model.IntVar]] = defaultdict(list)
     unstaffed: dict[str, cp_model.IntVar] = {}
     costs = []
     for t, need in enumerate(needs):
-        if need.uscc in hopeless:
-            continue
-        staffed = model.NewBoolVar(f"staffed_{t}")
-        unstaffed[need.uscc] = staffed.Not()
         chosen = []
         for inspector in pools[need.uscc]:
             var = model.NewBoolVar(f"x_{t}_{inspector.inspector_id}")
@@ -191,43 +229,36 @@ def _solve(needs: list[Need], pools: dict[str, list[Inspector]], rules: Rules, s
             load[inspector.inspector_id].append(var)
             chosen.append((inspector, var))
             costs.append(pair_cost(seed, task, need.uscc, inspector.inspector_id) * var)
-        model.Add(sum(v for _, v in chosen) == rules.per_target).OnlyEnforceIf(staffed)
-        model.Add(sum(v for _, v in chosen) == 0).OnlyEnforceIf(staffed.Not())
+        total = sum(v for _, v in chosen)
+        conditions: list = []
+        if slack:
+            staffed = model.NewBoolVar(f"staffed_{t}")
+            unstaffed[need.uscc] = staffed.Not()
+            conditions = [staffed]
+            model.Add(total == 0).OnlyEnforceIf(staffed.Not())
+        model.Add(total == rules.per_target).OnlyEnforceIf(conditions)
         for item in need.items:
             model.Add(sum(v for i, v in chosen if item in i.qualifications) >= 1
-                      ).OnlyEnforceIf(staffed)
+                      ).OnlyEnforceIf(conditions)
         if rules.joint:
             present = []
             for department in sorted({i.department for i, _ in chosen}):
                 has = model.NewBoolVar(f"d_{t}_{department}")
-                members = [v for i, v in chosen if i.department == department]
-                model.AddMaxEquality(has, members)
+                model.AddMaxEquality(has, [v for i, v in chosen if i.department == department])
                 present.append(has)
-            model.Add(sum(present) >= 2).OnlyEnforceIf(staffed)
-    if not unstaffed:
-        return {}, sorted(n.uscc for n in needs)
-    peak = model.NewIntVar(0, rules.cap, "peak")
+            model.Add(sum(present) >= 2).OnlyEnforceIf(conditions)
     for variables in load.values():
-        model.Add(sum(variables) <= peak)
-    pair_bound = 65536 * rules.per_target * len(unstaffed) + 1
-    peak_weight = pair_bound
-    miss_weight = peak_weight * (rules.cap + 1)
-    model.Minimize(miss_weight * sum(unstaffed.values()) + peak_weight * peak + sum(costs))
+        model.Add(sum(variables) <= rules.cap)
+    miss_weight = 65536 * rules.per_target * len(needs) + 1
+    model.Minimize(miss_weight * sum(unstaffed.values()) + sum(costs))
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = 0
     solver.parameters.max_deterministic_time = SOLVER_DETERMINISTIC_SECONDS
     status = solver.Solve(model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):  # pragma: no cover - slack keeps it feasible
-        raise RuntimeError(f"the staffing model has no solution ({solver.StatusName(status)})")
-    result: dict[str, tuple[str, ...]] = {}
-    missing = [n.uscc for n in needs if n.uscc in hopeless]
-    for need in needs:
-        if need.uscc in hopeless:
-            continue
-        if solver.BooleanValue(unstaffed[need.uscc]):
-            missing.append(need.uscc)
-            continue
-        result[need.uscc] = tuple(sorted(i.inspector_id for i in pools[need.uscc]
-                                         if solver.BooleanValue(pick[need.uscc, i.inspector_id])))
-    return result, sorted(missing)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return {need.uscc: tuple(sorted(i.inspector_id for i in pools[need.uscc]
+                                    if solver.BooleanValue(pick[need.uscc, i.inspector_id])))
+            for need in needs
+            if not (slack and solver.BooleanValue(unstaffed[need.uscc]))}
