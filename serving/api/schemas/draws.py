@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,7 +35,7 @@ class DrawCreate(BaseModel):
                              description="A value committed before the draw (a published "
                                          "lottery number); omitted: a secure random seed.")
     seed_source: str | None = Field(None, min_length=1, max_length=200)
-    ratios: dict[Level, float] | None = Field(
+    ratios: dict[Level, Annotated[float, Field(ge=0, le=100)]] | None = Field(
         None, description="Percent per class; omitted: the jurisdiction profile's.",
         examples=[{"A": 1, "B": 3, "C": 10, "D": 20}])
     budget: int | None = Field(None, ge=1, le=1_000_000)
