@@ -24,7 +24,8 @@ BEYOND_THE_SCHEMA = {"/v1/scores", "/v1/inspection-results", "/v1/enterprises/{u
 """Operations that refuse some schema-valid requests on purpose, with 422: a USCC whose check
 characters are wrong, an opaque cursor that was never issued, an inspection dated in the
 future, feature rows without the model's columns, a draw over an unpublished period (409) or
-with a task the catalogue lacks, a draw id never issued (404). Every other check still applies to them."""
+with a task the catalogue lacks, a draw id never issued (404). Every other check still
+applies to them."""
 EXAMPLES = 30
 
 
