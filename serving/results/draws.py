@@ -117,13 +117,13 @@ class DrawBook:
     def get(self, draw_id: str) -> DrawRow | None:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(draws).where(draws.c.draw_id == draw_id)).first()
-        return DrawRow(**row._mapping) if row else None
+        return _draw(row._mapping) if row else None
 
     def of_period(self, period: dt.date) -> list[DrawRow]:
         query = sa.select(draws).where(draws.c.period == period).order_by(
             draws.c.created_at, draws.c.draw_id)
         with self.engine.connect() as connection:
-            return [DrawRow(**r._mapping) for r in connection.execute(query)]
+            return [_draw(r._mapping) for r in connection.execute(query)]
 
     def population(self, draw_id: str) -> list[PopulationRow]:
         return self._rows(draw_population, PopulationRow, draw_id)
@@ -148,7 +148,7 @@ class DrawBook:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(draw_cancellations).where(
                 draw_cancellations.c.draw_id == draw_id)).first()
-        return Cancellation(**row._mapping) if row else None
+        return _cancellation(row._mapping) if row else None
 
     def cancellations(self, draw_ids: Iterable[str]) -> dict[str, Cancellation]:
         wanted = list(draw_ids)
@@ -157,7 +157,7 @@ class DrawBook:
         with self.engine.connect() as connection:
             rows = connection.execute(sa.select(draw_cancellations).where(
                 draw_cancellations.c.draw_id.in_(wanted)))
-            return {r.draw_id: Cancellation(**r._mapping) for r in rows}
+            return {r.draw_id: _cancellation(r._mapping) for r in rows}
 
     def cancel(self, draw_id: str, reason: str, author: str, at: dt.datetime) -> Cancellation:
         """Append the draw's cancellation; an `sa.exc.IntegrityError` when it has one."""
@@ -190,6 +190,23 @@ class DrawBook:
             draw_assignments.c.draw_id.in_(live))
         with self.engine.connect() as connection:
             return {(r.inspector_id, r.uscc) for r in connection.execute(query)}
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; every stored moment is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _draw(mapping: Any) -> DrawRow:
+    values = dict(mapping)
+    values["created_at"] = _utc(values["created_at"])
+    return DrawRow(**values)
+
+
+def _cancellation(mapping: Any) -> Cancellation:
+    values = dict(mapping)
+    values["cancelled_at"] = _utc(values["cancelled_at"])
+    return Cancellation(**values)
 
 
 def _as_dict(row: Any) -> dict[str, Any]:
