@@ -15,14 +15,14 @@ reason recorded, when (回避):
 Every target then needs exactly ``per_target`` inspectors, among them for each of its items one
 qualified for it, and for a joint check (联合抽查) inspectors of at least two departments; no
 inspector takes more than ``cap`` targets (the workload balance). Among the valid assignments
-the solver minimises, in this order: targets left unstaffed, then the sum of each chosen
-pair's cost (the first 4 hex digits of ``sha256(seed|task|uscc|inspector_id)``), which is what
-makes the choice random yet reproducible. Prefectures are solved one by one, each first over
-a shortlist of every target's cheapest candidates (`shortlist`) and, when that leaves a target
-unstaffed, over all its candidates. One search worker and a deterministic time limit make the
-solver's answer a function of its input. When a target
-cannot be staffed, `Unstaffable` names every such target (and why, when one target alone
-cannot be).
+the solver takes the one with the least sum of the chosen pairs' costs (the first 4 hex
+digits of ``sha256(seed|task|uscc|inspector_id)``), which is what makes the choice random
+yet reproducible. Prefectures are solved one by one: first over a shortlist of every target's
+cheapest candidates (`shortlist`), then, if that has no solution, over all candidates; if
+that has none either, a model allowed to leave targets unstaffed (as few as possible) finds
+which, and `Unstaffable` names every one (with the reason when a target cannot be staffed
+even alone). One search worker and a deterministic time limit make the solver's answer a
+function of its input.
 """
 
 from __future__ import annotations

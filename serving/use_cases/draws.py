@@ -24,6 +24,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from features.contract import ENTERPRISE_TYPES
+from features.reference.industries import SECTIONS, divisions
+from features.reference.record_types import DOMAINS
 from features.reference.uscc import is_valid
 from features.store import Store
 from models.policy.profiles import Profile
@@ -198,6 +201,7 @@ def _check(request: DrawRequest, catalogue: Catalogue) -> None:
         catalogue.task(request.task)
     except KeyError as error:
         raise InvalidRequest(error.args[0]) from None
+    _check_filters(request.filters)
     if len(request.forced) > MAX_FORCED:
         raise InvalidRequest(f"forced: expected at most {MAX_FORCED:,} enterprises")
     for uscc, reason in request.forced.items():
@@ -205,6 +209,23 @@ def _check(request: DrawRequest, catalogue: Catalogue) -> None:
             raise InvalidRequest(f"forced: expected GB 32100 codes, found {uscc!r}")
         if not isinstance(reason, str) or not 1 <= len(reason) <= 200:
             raise InvalidRequest(f"forced[{uscc}]: expected a reason of 1 to 200 characters")
+
+
+def _check_filters(filters: sources.Filters) -> None:
+    """Each filter value must be one the data contract knows (else the population would be
+    silently empty)."""
+    known = {"sections": {s.letter for s in SECTIONS}, "enterprise_types": set(ENTERPRISE_TYPES),
+             "domain_tags": set(DOMAINS)}
+    for name, allowed in known.items():
+        wrong = [v for v in getattr(filters, name) if v not in allowed]
+        if wrong:
+            raise InvalidRequest(f"{name}: expected values from {', '.join(sorted(allowed))}, "
+                                 f"found {wrong}")
+    wrong = [v for v in filters.divisions
+             if not re.fullmatch(r"[A-T][0-9]{2}", v) or v[1:] not in divisions(v[0])]
+    if wrong:
+        raise InvalidRequest(f"divisions: expected GB/T 4754 divisions such as H62, found "
+                             f"{wrong}")
 
 
 def _ratios(request: DrawRequest, profile: Profile) -> tuple[dict[str, Fraction], str]:

@@ -38,7 +38,11 @@ from serving.use_cases.draws import (
     read_draw,
 )
 from serving.use_cases.errors import InvalidRequest
-from serving.use_cases.inspections import InspectionResult, record_inspection_results
+from serving.use_cases.inspections import (
+    InspectionResult,
+    InvalidSubmission,
+    record_inspection_results,
+)
 from serving.use_cases.sampling_effect import draw_progress, sampling_effect, wilson
 from tests.conftest import Trained
 
@@ -310,3 +314,38 @@ def test_filters_narrow_the_population(results: ResultsStore, synthetic_store: S
     view = draw(results, synthetic_store, filters=Filters(sections=("F",)))
     assert 0 < view.record["population"] < everyone
     assert view.record["filters"]["sections"] == ["F"]
+    for filters, name in ((Filters(sections=("Z",)), "sections"),
+                          (Filters(divisions=("F99",)), "divisions"),
+                          (Filters(domain_tags=("tobacco",)), "domain_tags"),
+                          (Filters(enterprise_types=("llc",)), "enterprise_types"),
+                          (Filters(region="4a"), "region")):
+        with pytest.raises(InvalidRequest, match=name):
+            draw(results, synthetic_store, filters=filters)
+
+
+def test_results_naming_a_draw_must_be_its_targets(
+        results: ResultsStore, synthetic_store: Store, model: LoadedModel,
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    shutil.copytree(synthetic_store.root, store.root)
+    view = draw(results, store)
+    _, members = published_record(results, view.draw_id)
+    outsider = next(m.uscc for m in members if m.uscc not in {t.uscc for t in view.targets})
+    target = view.targets[0]
+
+    def post(uscc: str, draw_id: str) -> None:
+        record_inspection_results(store, results, model, profile(), [InspectionResult(
+            uscc=uscc, inspected_on=dt.date(2025, 12, 10), items=target.items,
+            result="no_problem", department="市场监督管理局", draw_id=draw_id)],
+            today=dt.date(2025, 12, 15), wait=60)
+
+    before = store.version
+    with pytest.raises(InvalidSubmission) as caught:
+        post(outsider, view.draw_id)
+    assert [(e.field, e.found) for e in caught.value.errors] == [("uscc", outsider)]
+    with pytest.raises(InvalidSubmission, match="a draw of this service"):
+        post(target.uscc, "DRW-20251130-000000000000")
+    cancel_draw(results, view.draw_id, "wrong task", AUTHOR)
+    with pytest.raises(InvalidSubmission, match="cancelled"):
+        post(target.uscc, view.draw_id)
+    assert store.version == before  # nothing was recorded
