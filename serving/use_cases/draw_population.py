@@ -93,8 +93,9 @@ def population(results: ResultsStore, store: Store, run_id: str, catalogue: Cata
     levels = dict(zip(classes.get("uscc", []), classes.get("risk_level", []), strict=True))
     found = enterprises(store, sorted(levels))
     since = months_before(drawn_on, recent_months)
-    recent = (recently_inspected(store, since, drawn_on)
-              | DrawBook(results.engine).recent_targets(since, before))
+    recent = set() if recent_months == 0 else (
+        recently_inspected(store, since, drawn_on)
+        | DrawBook(results.engine).recent_targets(since, before))
     items_of: dict[EnterpriseFacts, tuple[str, ...]] = {}
     members = []
     for uscc in sorted(found):

@@ -158,7 +158,7 @@ def _staffing_check(book: DrawBook, store: Store, draw_id: str, record, drawn_on
     staffing = record["staffing"]
     wanted = sources.needs([(t.uscc, tuple(t.items.split(";"))) for t in targets], found,
                            pinned, drawn_on)
-    recent = frozenset(book.recent_pairs(
+    recent = frozenset() if staffing["avoid_months"] == 0 else frozenset(book.recent_pairs(
         sources.months_before(drawn_on, staffing["avoid_months"]), _aware(created_at)))
     try:
         solved = assign(wanted, rota.inspectors,

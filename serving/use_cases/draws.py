@@ -290,8 +290,9 @@ def create_draw(results: ResultsStore, store: Store, profile: Profile, catalogue
                              f"draw none")
     rules = Rules(request.per_target, request.workload_cap, task.joint)
     rota = sources.roster(pinned)
-    recent_pairs = frozenset(DrawBook(results.engine).recent_pairs(
-        sources.months_before(drawn_on, request.avoid_months), now))
+    recent_pairs = frozenset() if request.avoid_months == 0 else frozenset(
+        DrawBook(results.engine).recent_pairs(
+            sources.months_before(drawn_on, request.avoid_months), now))
     staffing = _staff(picks, found, pinned, drawn_on, rota, rules, seed, task.code,
                       recent_pairs)
     record = {
