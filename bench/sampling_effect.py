@@ -99,7 +99,7 @@ def main() -> None:
         classify_period(store, results, model, period, profile())
         view = create_draw(results, store, profile(), shipped_catalogue(),
                            DrawRequest(period=period, task="GEN", seed=f"bench {period}",
-                                       mode="per-class", recent_months=0,
+                                       mode="per-class",
                                        drawn_on=period + dt.timedelta(days=1)),
                            author="bench")
         _, members = published_record(results, view.draw_id)

@@ -26,7 +26,7 @@ from synthetic.population import Enterprises
 from synthetic.regions import Geography
 
 SCJG = "SCJG"
-ENTERPRISES_PER_INSPECTOR = 250
+ENTERPRISES_PER_INSPECTOR = 150
 """A market-supervision unit has about one inspector per this many registered enterprises."""
 PERSONAL_CONFLICT_SHARE = 0.04
 PERSON_CONFLICT_SHARE = 0.03
@@ -78,7 +78,7 @@ def build_roster(rng: np.random.Generator, geo: Geography, ent: Enterprises,
 
     units: list[tuple[str, str, int, str, int]] = []  # name, region, prefecture, dept, size
     for r, code in enumerate(geo.codes):
-        size = 3 + int(rng.poisson(per_region[r] / ENTERPRISES_PER_INSPECTOR))
+        size = 5 + int(rng.poisson(per_region[r] / ENTERPRISES_PER_INSPECTOR))
         units.append((geo.names[r] + _DEPT_NAMES[SCJG], code, int(geo.prefecture_of[r]),
                       SCJG, min(size, 60)))
     for p, code in enumerate(geo.prefectures):
