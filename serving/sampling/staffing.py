@@ -133,6 +133,23 @@ def _alone_problem(need: Need, pool: Sequence[Inspector], rules: Rules) -> str |
     return None
 
 
+def _capacity_problem(needs: Sequence[Need], pools: Mapping[str, Sequence[Inspector]],
+                      rules: Rules, hopeless: Mapping[str, str]) -> str | None:
+    """Why the prefecture's targets cannot all be staffed by counting alone: the places its
+    eligible inspectors offer within the cap, against those needed (None: enough places)."""
+    wanted = [n for n in needs if n.uscc not in hopeless]
+    eligible: dict[str, int] = defaultdict(int)
+    for need in wanted:
+        for inspector in pools[need.uscc]:
+            eligible[inspector.inspector_id] += 1
+    places = sum(min(rules.cap, count) for count in eligible.values())
+    needed = rules.per_target * len(wanted)
+    if places >= needed:
+        return None
+    return (f"the prefecture's eligible inspectors offer {places} places within the workload "
+            f"cap of {rules.cap}, its {len(wanted)} targets need {needed}")
+
+
 def assign(needs: Sequence[Need], roster: Sequence[Inspector], rules: Rules, seed: str,
            task: str, excluded_units: Mapping[str, frozenset[str]] | None = None,
            recent: frozenset[tuple[str, str]] = frozenset()) -> Staffing:
@@ -167,6 +184,10 @@ def assign(needs: Sequence[Need], roster: Sequence[Inspector], rules: Rules, see
             problem = _alone_problem(need, pool, rules)
             if problem:
                 reasons[need.uscc] = problem
+        short_of = _capacity_problem(groups[prefecture], pools, rules, reasons)
+        if short_of:
+            for need in groups[prefecture]:
+                reasons.setdefault(need.uscc, short_of)
         solved, unstaffed = _solve(groups[prefecture], pools, rules, seed, task, reasons)
         assignments.update(solved)
         failed.extend(unstaffed)

@@ -117,10 +117,21 @@ def test_an_impossible_roster_names_every_target_it_cannot_staff() -> None:
     assert uscc(99) in error.targets and uscc(98) in error.targets
     assert "qualified for DRUG-01" in error.reasons[uscc(99)]
     assert "0 eligible inspectors" in error.reasons[uscc(98)]
-    # 3 inspectors × cap 2 = 6 places: 3 of the 5 GEN targets at 2 each; 2 are left over.
-    workload = [t for t in error.targets if t not in error.reasons]
-    assert len(workload) == 2
-    assert all(t in str(error) for t in error.targets)
+    # 3 inspectors × cap 2 = 6 places for 5 GEN targets needing 10: all five compete.
+    for t in range(5):
+        assert "offer 6 places" in error.reasons[uscc(t)] and "need 10" in error.reasons[uscc(t)]
+    assert all(t in str(error) for t in error.targets[:10])
+
+
+def test_targets_that_fail_only_together_are_found_by_the_solver() -> None:
+    # Two targets each need DRUG-01; one qualified inspector with cap 1: places suffice in
+    # number (5 inspectors × 1 for 4), but only one target can have the qualified inspector.
+    needs = [Need(uscc(t), "410102", ("DRUG-01",)) for t in range(2)]
+    roster = [Inspector("Q", "u", "410100", "YJJ", frozenset({"DRUG-01"})),
+              *roster_of(4, items=("GEN-01",))]
+    with pytest.raises(Unstaffable) as caught:
+        assign(needs, roster, Rules(2, 1), "s", "DRUG")
+    assert len(caught.value.targets) == 1 and not caught.value.reasons
 
 
 def test_a_joint_check_needs_two_departments() -> None:
