@@ -41,6 +41,11 @@ demo: install
 		--database-url $(DEMO_RESULTS))" --as-of 2025-12-31 --store $(DEMO_DIR)/store
 	$(BIN)/ecr history "$$($(BIN)/ecr warnings --as-of 2025-12-31 --limit 1 --ids-only \
 		--database-url $(DEMO_RESULTS))" --database-url $(DEMO_RESULTS)
+	$(BIN)/ecr draw create --period 2025-12-31 --task GEN --seed "demo 2025-12" \
+		--seed-source "make demo" --store $(DEMO_DIR)/store --database-url $(DEMO_RESULTS) \
+		| tee $(DEMO_DIR)/draw.log
+	$(BIN)/ecr draw verify "$$(tail -n 1 $(DEMO_DIR)/draw.log)" --store $(DEMO_DIR)/store \
+		--database-url $(DEMO_RESULTS)
 	$(BIN)/python scripts/demo_service.py --store $(DEMO_DIR)/store \
 		--database-url $(DEMO_RESULTS) --period 2025-12-31 --secret-file $(DEMO_DIR)/service.secret
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db"

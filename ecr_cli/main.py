@@ -12,6 +12,15 @@ from ecr_cli.commands.access import (
     keys_revoke_command,
 )
 from ecr_cli.commands.data import contract_command, ingest_command, summary_command, synth_command
+from ecr_cli.commands.draws import (
+    draw_cancel_command,
+    draw_create_command,
+    draw_export_command,
+    draw_list_command,
+    draw_show_command,
+    draw_verify_command,
+    effect_command,
+)
 from ecr_cli.commands.features import features_command, training_set_command
 from ecr_cli.commands.monthly import (
     classify_command,
@@ -60,3 +69,16 @@ audit = typer.Typer(help="The service's audit log: verify its hash chain, show i
 audit.command("verify")(audit_verify_command)
 audit.command("tail")(audit_tail_command)
 app.add_typer(audit, name="audit")
+draw = typer.Typer(help="双随机 spot-check draws: create, verify, list, show, cancel, export.",
+                   no_args_is_help=True)
+draw.command("create")(draw_create_command)
+draw.command("verify")(draw_verify_command)
+draw.command("list")(draw_list_command)
+draw.command("show")(draw_show_command)
+draw.command("cancel")(draw_cancel_command)
+draw.command("export")(draw_export_command)
+app.add_typer(draw, name="draw")
+sampling = typer.Typer(help="How the draws work: problems found per inspection by class.",
+                       no_args_is_help=True)
+sampling.command("effect")(effect_command)
+app.add_typer(sampling, name="sampling")

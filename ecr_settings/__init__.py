@@ -57,6 +57,19 @@ class Settings(BaseSettings):
         "1200/minute", description="Requests per API key (ECR_RATE_LIMIT), in-process, in the "
                                    "`limits` notation.")
     max_score_rows: int = Field(10_000, ge=1, description="Enterprises per POST /v1/scores.")
+    items_catalogue: Path | None = Field(
+        None, description="Inspection items catalogue (ECR_ITEMS_CATALOGUE); unset: the "
+                          "shipped serving/sampling/items.yaml.")
+    draw_recent_months: int = Field(
+        6, ge=0, description="An enterprise inspected or drawn within this many months is "
+                             "drawn only when its class needs it (ECR_DRAW_RECENT_MONTHS).")
+    draw_inspectors: int = Field(2, ge=1, description="Inspectors per target "
+                                                      "(ECR_DRAW_INSPECTORS).")
+    draw_workload_cap: int = Field(20, ge=1, description="Most targets per inspector in one "
+                                                         "draw (ECR_DRAW_WORKLOAD_CAP).")
+    draw_avoid_months: int = Field(
+        12, ge=0, description="An inspector who inspected an enterprise within this many "
+                              "months is kept away from it (回避, ECR_DRAW_AVOID_MONTHS).")
 
     @classmethod
     def resolve(cls, **overrides: Any) -> Settings:

@@ -1,4 +1,4 @@
-"""The data contract: the four input tables, their columns, types and meaning.
+"""The data contract: the five input tables, their columns, types and meaning.
 
 This module is the single source of truth for the table layout; `validation` enforces it and
 `ecr contract` renders it as docs/data-contract.md.
@@ -237,4 +237,31 @@ INSPECTIONS = Table(
     ("draw_id", "uscc"),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (ENTERPRISES, RECORDS, RELATIONS, INSPECTIONS)}
+INSPECTORS = Table(
+    "inspectors",
+    "The roster of law-enforcement inspectors (执法检查人员名录库) the 双随机 draws choose from. "
+    "Natural key: inspector_id.",
+    (
+        Column("inspector_id", Kind.TEXT, True, "Pseudonymous inspector id (执法证号 or staff id)"),
+        Column("unit", Kind.TEXT, True,
+               "The inspector's unit (执法单位), e.g. 郑州市中原区市场监督管理局"),
+        Column("unit_region", Kind.TEXT, True, "The unit's division, GB/T 2260 6-digit code"),
+        Column("department", Kind.TEXT, True,
+               "Department code of the unit (SCJG market supervision, YJJ drugs, STHJ ecology…); "
+               "joint checks (联合抽查) need two"),
+        Column("qualifications", Kind.TEXT_LIST, True,
+               "Inspection item codes the inspector is qualified for (';'-separated in CSV), ≥ 1"),
+        Column("conflict_enterprises", Kind.TEXT_LIST, False,
+               "Declared conflicts (回避): enterprises by GB 32100 code"),
+        Column("conflict_persons", Kind.TEXT_LIST, False,
+               "Declared conflicts (回避): persons by the pseudonymous party_id of `relations` "
+               "(an enterprise whose legal representative is one of them is avoided)"),
+        Column("unit_conflicts", Kind.TEXT_LIST, False,
+               "Enterprises (GB 32100) the whole unit is excluded for; declared on any of the "
+               "unit's rows, it applies to all of them"),
+    ),
+    ("inspector_id",),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (ENTERPRISES, RECORDS, RELATIONS, INSPECTIONS,
+                                                INSPECTORS)}

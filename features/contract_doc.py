@@ -8,7 +8,7 @@ from features.reference.record_types import RECORD_TYPES
 INTRO = """# Data contract
 
 Generated from `features/contract.py` by `ecr contract > docs/data-contract.md`; a test keeps
-the two in step. Four tables feed the platform. Files are CSV (UTF-8, header row, `;` between
+the two in step. Five tables feed the platform. Files are CSV (UTF-8, header row, `;` between
 list items), JSON Lines (one object per line, lists as JSON arrays or `;`-joined text; a key
 left out is a missing value) or Parquet; CSV and JSON Lines may be compressed (`.gz`, `.bz2`:
 `records.csv.gz`). A file feeds the table its name starts with (`records-2024-05.csv` →

@@ -259,6 +259,18 @@ def _date_range(today: dt.date) -> pandera.Check:
 USCC_CHECK = _column_check(_uscc_valid, "a GB 32100 code", _uscc_expected)
 
 
+def _uscc_list_valid(column: pl.Expr) -> pl.Expr:
+    """Every code of a list cell is a valid GB 32100 code (an empty list passes)."""
+    def check(series: pl.Series) -> pl.Series:
+        return pl.Series([None if codes is None else bool(uscc.check_codes(list(codes)).all())
+                          for codes in series.to_list()], dtype=pl.Boolean)
+
+    return column.map_batches(check, return_dtype=pl.Boolean)
+
+
+USCC_LIST_CHECK = _column_check(_uscc_list_valid, "GB 32100 codes")
+
+
 def _amount_range(column: Column) -> pandera.Check:
     """0 to the column's documented maximum (``Column.maximum``)."""
     maximum = column.maximum
@@ -305,6 +317,19 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check
         "inspections": {
             "uscc": [USCC_CHECK],
             "result": [_one_of(INSPECTION_RESULTS)],
+        },
+        "inspectors": {
+            "unit_region": [
+                _column_check(
+                    lambda c: c.is_in(list(division_names())), "a GB/T 2260 division code"
+                )
+            ],
+            "department": [_column_check(lambda c: c.str.contains(r"^[A-Z][A-Z0-9_]{0,15}$"),
+                                         "a department code: capital letters, digits, _")],
+            "qualifications": [_column_check(lambda c: c.list.len() >= 1,
+                                             "at least one inspection item code")],
+            "conflict_enterprises": [USCC_LIST_CHECK],
+            "unit_conflicts": [USCC_LIST_CHECK],
         },
     }
     checks = common[table.name]

@@ -114,6 +114,11 @@ class Corruptor:
                 ("result", None, _constant_choice(("合格", "pass", "unknown"))),
                 ("items", None, _missing), ("draw_id", None, _missing),
             ],
+            "inspectors": [
+                ("unit_region", None, unknown_region), ("qualifications", None, _missing),
+                ("department", None, _constant_choice(("市场监管", "scjg", ""))),
+                ("inspector_id", None, _missing),
+            ],
         }
         return by_table[table]
 

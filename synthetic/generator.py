@@ -1,4 +1,4 @@
-"""Orchestration: build the province, simulate month by month, write the four tables."""
+"""Orchestration: build the province, simulate month by month, write the five tables."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from synthetic.inspections import ITEMS
 from synthetic.population import build_enterprises
 from synthetic.regions import henan
 from synthetic.risk import base_risk
+from synthetic.roster import build_roster
 from synthetic.scenarios import scenario as scenario_named
 from synthetic.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
 
@@ -40,7 +41,7 @@ class SynthSummary:
 
 
 class _Output:
-    """The four table sinks, with optional corruption of text tables."""
+    """The five table sinks, with optional corruption of text tables."""
 
     def __init__(self, out_dir: Path, fmt: str, corruptor: Corruptor | None) -> None:
         self.corruptor = corruptor
@@ -75,7 +76,8 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
              end_month: str = "2025-12", fmt: str = "parquet",
              progress: bool = False, scenario: str = "default") -> SynthSummary:
     """Write a synthetic Henan province: ``enterprises.<fmt>``, ``records.<fmt>``,
-    ``relations.<fmt>``, ``inspections.<fmt>`` and ``_hidden_risk.parquet`` into ``out_dir``.
+    ``relations.<fmt>``, ``inspections.<fmt>``, the inspectors' roster ``inspectors.<fmt>``
+    (`synthetic.roster`) and ``_hidden_risk.parquet`` into ``out_dir``.
 
     ``scenario`` picks the causal structure (`synthetic.scenarios`). Same arguments give
     byte-identical files. With ``dirty`` = f > 0 about a fraction f of
@@ -91,8 +93,9 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
     period = Period(end_month, months)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    seeds = np.random.SeedSequence(seed).spawn(5)
-    rng_pop, rng_net, rng_risk, rng_sim, rng_dirty = (np.random.default_rng(s) for s in seeds)
+    seeds = np.random.SeedSequence(seed).spawn(6)  # children by index: adding one keeps the rest
+    rng_pop, rng_net, rng_risk, rng_sim, rng_dirty, rng_roster = (
+        np.random.default_rng(s) for s in seeds)
     started = time.perf_counter()
 
     def say(message: str) -> None:
@@ -139,6 +142,7 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
         out.write("enterprises", tables.enterprises_table(ent, geo, status, sim.death))
         final = network.finalize(rel, end)
         out.write("relations", tables.relations_table(final, ent.uscc))
+        out.write("inspectors", build_roster(rng_roster, geo, ent, final))
     finally:
         rows = out.close()
     hidden = tables.hidden_table(ent.uscc, sim.hidden_risk(), risk)

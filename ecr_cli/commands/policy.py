@@ -50,7 +50,8 @@ def profiles_command(
     file: Annotated[Path | None, typer.Argument(
         help="Profiles file to check (default: the shipped profiles).")] = None,
 ) -> None:
-    """Validate a profiles file and list each jurisdiction's cut points and labels."""
+    """Validate a profiles file and list each jurisdiction's cut points, draw ratios and
+    labels."""
     from models.policy.profiles import load_profiles, shipped_profiles
 
     try:
@@ -61,11 +62,13 @@ def profiles_command(
                                      "table.title"))
     table.add_column("profile", no_wrap=True)
     table.add_column("cut points", no_wrap=True)
+    table.add_column("draw %", no_wrap=True)
     for level in LEVELS:
         table.add_column(f"level {level}", overflow="fold")
     for key, entry in book.profiles.items():
         table.add_row(verbatim(f"{key}\n{entry.name.zh}"),
                       "/".join(f"{c:g}" for c in entry.cut_points),
+                      "/".join(f"{r:g}" for r in entry.draw_ratios),
                       *(verbatim(s.label, s.colour) + f" {s.zh}\n{s.colour_name}"
                         for s in entry.levels))
     console.print(table)

@@ -1,4 +1,5 @@
-"""Jurisdiction profiles: cut points, labels and colours for the four internal risk levels.
+"""Jurisdiction profiles: cut points, labels and colours for the four internal risk levels, and
+the minimum spot-check draw ratios per level.
 
 The score and the model are the same everywhere; a profile only decides where the class
 boundaries lie (Henan 200/500/750, Ningxia 250/500/750) and what each class is called and
@@ -25,6 +26,8 @@ from models.policy.common import (
 from models.score_map import MAX_SCORE
 
 PROFILES_FILE = Path(__file__).with_name("profiles.yaml")
+DEFAULT_DRAW_RATIOS = (1.0, 3.0, 10.0, 20.0)
+"""Minimum 双随机 draw ratios in percent for A–D (seeds 000 and 004): a profile without its own."""
 SCORE_STEP = 0.01
 """Published scores have two decimals; a score moved below a cut point lands this far below."""
 
@@ -47,9 +50,14 @@ class Profile(BaseModel):
     basis: str
     cut_points: tuple[float, float, float]
     levels: tuple[LevelStyle, LevelStyle, LevelStyle, LevelStyle]
+    draw_ratios: tuple[float, float, float, float] = DEFAULT_DRAW_RATIOS
+    """Minimum spot-check draw ratios in percent for the internal levels A–D."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
+        if not all(0 <= r <= 100 for r in self.draw_ratios):
+            raise ValueError(f"draw ratios must be percentages from 0 to 100, found "
+                             f"{list(self.draw_ratios)}")
         a, b, c = self.cut_points
         if not 0 < a < b < c < MAX_SCORE:
             raise ValueError(f"cut points must increase strictly within (0, {MAX_SCORE:g}), "

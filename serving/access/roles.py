@@ -8,6 +8,7 @@ score                  yes       yes        —
 read_classifications   yes       yes        —
 write_inspections      yes       yes        —
 create_draws           yes       yes        —
+read_draws             yes       yes        —
 read_explanations      —         yes        —
 read_history           —         yes        —
 search_enterprises     —         yes        —
@@ -20,7 +21,8 @@ manage_keys            —         —          yes
 =====================  ========  =========  =====
 
 ``sampling`` (the spot-check module) reads classifications and periods, scores, posts
-inspection results and creates draws; ``regulator`` may do all of that and also reads
+inspection results, creates, reads and cancels draws and reads their effect; ``regulator``
+may do all of that and also reads
 explanations, history, warnings and regional risk, searches enterprises and records warning
 dispositions; ``admin`` runs the service (reloads the model, reads metrics, manages keys) and
 reads no enterprise's result. Every role may read which model is serving.
@@ -49,6 +51,7 @@ class Permission(StrEnum):
     READ_CLASSIFICATIONS = "read_classifications"
     WRITE_INSPECTIONS = "write_inspections"
     CREATE_DRAWS = "create_draws"
+    READ_DRAWS = "read_draws"
     READ_EXPLANATIONS = "read_explanations"
     READ_HISTORY = "read_history"
     SEARCH_ENTERPRISES = "search_enterprises"
@@ -62,7 +65,7 @@ class Permission(StrEnum):
 
 _SAMPLING = frozenset({
     Permission.READ_MODEL, Permission.SCORE, Permission.READ_CLASSIFICATIONS,
-    Permission.WRITE_INSPECTIONS, Permission.CREATE_DRAWS,
+    Permission.WRITE_INSPECTIONS, Permission.CREATE_DRAWS, Permission.READ_DRAWS,
 })
 _REGULATOR = _SAMPLING | {
     Permission.READ_EXPLANATIONS, Permission.READ_HISTORY, Permission.SEARCH_ENTERPRISES,

@@ -205,6 +205,84 @@ idempotency_keys = sa.Table(
 and changes nothing; the same key with another body is refused."""
 
 
+draws = sa.Table(
+    "draws", metadata,
+    sa.Column("draw_id", sa.String(40), primary_key=True),
+    sa.Column("period", sa.Date, nullable=False, index=True),
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              nullable=False),
+    sa.Column("task", sa.String(32), nullable=False),
+    sa.Column("mode", sa.String(16), nullable=False),
+    sa.Column("region", sa.String(6)),
+    sa.Column("drawn_on", sa.Date, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("population", sa.Integer, nullable=False),
+    sa.Column("targets", sa.Integer, nullable=False),
+    sa.Column("population_sha256", sa.String(64), nullable=False),
+    sa.Column("record", sa.Text, nullable=False),
+    sa.Column("record_sha256", sa.String(64), nullable=False),
+)
+"""One 双随机 draw: its record (parameters, seed and its source, versions, population hash,
+counts) as canonical JSON with its sha256; append-only (triggers refuse UPDATE and DELETE)."""
+
+draw_population = sa.Table(
+    "draw_population", metadata,
+    sa.Column("draw_id", sa.String(40), sa.ForeignKey("draws.draw_id"), primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("risk_level", sa.String(1), nullable=False),
+    sa.Column("recent", sa.Boolean, nullable=False),
+    sa.Column("items", sa.Text, nullable=False),
+)
+"""The frozen population of a draw: every enterprise it was drawn from, with its class, whether
+it was inspected within the window, and its applicable items (``;``-joined)."""
+
+draw_targets = sa.Table(
+    "draw_targets", metadata,
+    sa.Column("draw_id", sa.String(40), sa.ForeignKey("draws.draw_id"), primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("risk_level", sa.String(1), nullable=False),
+    sa.Column("region_code", sa.String(6), nullable=False),
+    sa.Column("part", sa.String(8), nullable=False),  # random | key
+    sa.Column("reason", sa.String(200)),
+    sa.Column("batch", sa.String(8), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("rank_sha256", sa.String(64), nullable=False),
+    sa.Column("items", sa.Text, nullable=False),
+)
+
+draw_assignments = sa.Table(
+    "draw_assignments", metadata,
+    sa.Column("draw_id", sa.String(40), sa.ForeignKey("draws.draw_id"), primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("inspector_id", sa.String(64), primary_key=True),
+    sa.Column("unit", sa.String(200), nullable=False),
+    sa.Column("department", sa.String(16), nullable=False),
+)
+sa.Index("ix_draw_assignments_inspector", draw_assignments.c.inspector_id,
+         draw_assignments.c.uscc)
+
+draw_exclusions = sa.Table(
+    "draw_exclusions", metadata,
+    sa.Column("draw_id", sa.String(40), sa.ForeignKey("draws.draw_id"), primary_key=True),
+    sa.Column("uscc", sa.String(18), primary_key=True),
+    sa.Column("inspector_id", sa.String(64), primary_key=True),
+    sa.Column("reason", sa.String(32), primary_key=True),
+)
+"""Every inspector kept away from a target (回避), with the reason."""
+
+draw_cancellations = sa.Table(
+    "draw_cancellations", metadata,
+    sa.Column("draw_id", sa.String(40), sa.ForeignKey("draws.draw_id"), primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("author", sa.String(80), nullable=False),
+    sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""A draw is never changed or deleted; cancelling one appends its reason and author here."""
+
+DRAW_TABLES = (draws, draw_population, draw_targets, draw_assignments, draw_exclusions,
+               draw_cancellations)
+
 _ARROW_TYPES: dict[type[sa.types.TypeEngine], pa.DataType] = {
     sa.String: pa.string(), sa.Text: pa.string(), sa.Float: pa.float64(),
     sa.Date: pa.date32(), sa.Integer: pa.int64(),

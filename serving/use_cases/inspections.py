@@ -36,6 +36,7 @@ from features.store import Store, StoreBusy
 from features.training_set import data_end
 from models.policy.profiles import Profile
 from models.registry import LoadedModel
+from serving.results.draws import DrawBook
 from serving.results.rows import StoredWarning
 from serving.results.store import PeriodBusy, ResultsStore
 from serving.use_cases.arguments import normal_uscc
@@ -47,6 +48,9 @@ MAX_SUBMISSIONS = 10_000
 UNDRAWN_PREFIX = "UNDRAWN-"
 """Start of the draw id given to a result submitted without one (see `InspectionResult`)."""
 SOURCE_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+DRAW_ID = re.compile(r"DRW-\d{8}-[0-9a-f]{12}")
+"""The ids `serving.use_cases.draws` gives its draws; results naming one are checked against
+it (other ids, from other sampling systems, are taken as given)."""
 SHOWN_ERRORS = 5
 """Problems spelled out in an `InvalidSubmission` message (all are in ``errors``)."""
 RECORD_TYPE = "spot_check"
@@ -199,7 +203,8 @@ def record_inspection_results(
     if type_errors:
         raise InvalidSubmission(type_errors, len(submissions))
     current = store.pinned()
-    unknown = _unknown_enterprises(current, submissions, region)
+    unknown = (_unknown_enterprises(current, submissions, region)
+               + _draw_errors(results, submissions))
     collected = _stored_collection_dates(current, [s.record_id for s in submissions])
     with tempfile.TemporaryDirectory(prefix="ecr-inspections-") as folder:
         paths = _write_tables(Path(folder), source, submissions, collected, today)
@@ -289,6 +294,37 @@ def _unknown_enterprises(store: Store, submissions: Sequence[InspectionResult],
         if ok and not known:
             errors.append(ItemError(index, "uscc", expected, code,
                                     f"items[{index}].uscc: expected {expected}, found {code}"))
+    return errors
+
+
+def _draw_errors(results: ResultsStore,
+                 submissions: Sequence[InspectionResult]) -> list[ItemError]:
+    """A per-item error for a result naming a draw of this service (``DRW-…``) that does not
+    exist, is cancelled, or did not draw the enterprise: results link back to their draw's
+    targets, so a wrong id never counts as progress."""
+    ours = sorted({s.draw_id for s in submissions
+                   if s.draw_id is not None and DRAW_ID.fullmatch(s.draw_id)})
+    if not ours:
+        return []
+    book = DrawBook(results.engine)
+    targets = {d: {t.uscc for t in book.targets(d)} for d in ours if book.get(d)}
+    cancelled = book.cancellations(targets)
+    errors = []
+    for index, submission in enumerate(submissions):
+        draw_id = submission.draw_id
+        if draw_id not in ours:
+            continue
+        if draw_id not in targets:
+            problem = ("draw_id", "a draw of this service", draw_id)
+        elif draw_id in cancelled:
+            problem = ("draw_id", "a draw that is not cancelled", f"{draw_id} (cancelled)")
+        elif normal_uscc(submission.uscc) not in targets[draw_id]:
+            problem = ("uscc", f"a target of draw {draw_id}", normal_uscc(submission.uscc))
+        else:
+            continue
+        name, expected, found = problem
+        errors.append(ItemError(index, name, expected, found,
+                                f"items[{index}].{name}: expected {expected}, found {found}"))
     return errors
 
 

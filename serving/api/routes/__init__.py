@@ -2,6 +2,7 @@
 
 from serving.api.routes import (
     classifications,
+    draws,
     enterprises,
     health,
     inspections,
@@ -12,4 +13,4 @@ from serving.api.routes import (
 )
 
 ROUTERS = [health.router, model.router, classifications.router, enterprises.router,
-           warnings.router, regions.router, scores.router, inspections.router]
+           warnings.router, regions.router, scores.router, inspections.router, draws.router]

@@ -26,6 +26,13 @@ OPERATIONS = [
     ("PATCH", "/v1/warnings/{warning_id}", {"regulator"}),
     ("GET", "/v1/regions", {"regulator"}),
     ("POST", "/v1/inspection-results", {"sampling", "regulator"}),
+    ("POST", "/v1/sampling/draws", {"sampling", "regulator"}),
+    ("GET", "/v1/sampling/draws", {"sampling", "regulator"}),
+    ("GET", "/v1/sampling/draws/{draw_id}", {"sampling", "regulator"}),
+    ("GET", "/v1/sampling/draws/{draw_id}/record", {"sampling", "regulator"}),
+    ("GET", "/v1/sampling/draws/{draw_id}/progress", {"sampling", "regulator"}),
+    ("POST", "/v1/sampling/draws/{draw_id}/cancellation", {"sampling", "regulator"}),
+    ("GET", "/v1/sampling/effect", {"sampling", "regulator"}),
     ("POST", "/v1/admin/model:reload", {"admin"}),
     ("GET", "/v1/admin/model:reload", {"admin"}),
     ("GET", "/metrics", {"admin"}),
@@ -47,11 +54,12 @@ def test_the_table_covers_every_operation(client: httpx.Client, deployment: Depl
 
 
 def _request(client: httpx.Client, method: str, path: str, deployment: Deployment,
-             headers: dict[str, str], uscc: str, warning_id: str) -> httpx.Response:
-    url = path.format(uscc=uscc, warning_id=warning_id)
+             headers: dict[str, str], uscc: str, warning_id: str,
+             draw_id: str) -> httpx.Response:
+    url = path.format(uscc=uscc, warning_id=warning_id, draw_id=draw_id)
     params = {}
-    if path in ("/v1/classifications", "/v1/warnings", "/v1/regions") or path.endswith(
-            "/explanation"):
+    if path in ("/v1/classifications", "/v1/warnings", "/v1/regions", "/v1/sampling/draws",
+                "/v1/sampling/effect") or path.endswith("/explanation"):
         params["period"] = DECEMBER.isoformat()
     if path == "/v1/enterprises":
         params["q"] = uscc[:6]
@@ -62,22 +70,30 @@ def _request(client: httpx.Client, method: str, path: str, deployment: Deploymen
         body = {"results": []}
     elif method == "PATCH":
         body = {"status": "in_progress"}
+    elif path == "/v1/sampling/draws" and method == "POST":
+        body = {"period": DECEMBER.isoformat(), "task": "GEN", "seed": "auth matrix"}
+    elif path.endswith("/cancellation"):
+        body = {"reason": "auth matrix"}
     return client.request(method, url, params=params, json=body, headers=headers)
 
 
 @pytest.fixture(scope="module")
-def examples(deployment: Deployment) -> tuple[str, str]:
+def examples(deployment: Deployment) -> tuple[str, str, str]:
     with httpx.Client(base_url=deployment.url, timeout=60) as client:
         page = client.get("/v1/warnings", params={"period": DECEMBER.isoformat(), "limit": 1},
                           headers=deployment.headers("regulator")).json()
+        made = client.post("/v1/sampling/draws", headers=deployment.headers("sampling"),
+                           json={"period": DECEMBER.isoformat(), "task": "GEN",
+                                 "seed": "auth matrix example"})
+    assert made.status_code == 201, made.text
     warning = page["items"][0]
-    return warning["uscc"], warning["warning_id"]
+    return warning["uscc"], warning["warning_id"], made.json()["draw_id"]
 
 
 @pytest.mark.parametrize(("method", "path", "allowed"), OPERATIONS,
                          ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
 def test_every_operation_refuses_a_missing_or_bad_key(
-        client: httpx.Client, deployment: Deployment, examples: tuple[str, str],
+        client: httpx.Client, deployment: Deployment, examples: tuple[str, str, str],
         method: str, path: str, allowed: set[str]) -> None:
     for kind in (None, *BAD_KEYS):
         headers = deployment.headers(kind) if kind else {}
@@ -91,7 +107,7 @@ def test_every_operation_refuses_a_missing_or_bad_key(
 @pytest.mark.parametrize(("method", "path", "allowed"), OPERATIONS,
                          ids=[f"{m} {p}" for m, p, _ in OPERATIONS])
 def test_every_operation_checks_the_role(
-        client: httpx.Client, deployment: Deployment, examples: tuple[str, str],
+        client: httpx.Client, deployment: Deployment, examples: tuple[str, str, str],
         method: str, path: str, allowed: set[str]) -> None:
     for role in ROLES:
         answer = _request(client, method, path, deployment, deployment.headers(role),

@@ -17,10 +17,15 @@ from tests.serving.api.conftest import Deployment
 ROLE_OF = {"/v1/admin/model:reload": "admin", "/metrics": "admin"}
 BEYOND_THE_SCHEMA = {"/v1/scores", "/v1/inspection-results", "/v1/enterprises/{uscc}",
                      "/v1/enterprises/{uscc}/explanation", "/v1/warnings/{warning_id}",
-                     "/v1/classifications"}
+                     "/v1/classifications", "/v1/sampling/draws",
+                     "/v1/sampling/draws/{draw_id}", "/v1/sampling/draws/{draw_id}/record",
+                     "/v1/sampling/draws/{draw_id}/progress",
+                     "/v1/sampling/draws/{draw_id}/cancellation"}
 """Operations that refuse some schema-valid requests on purpose, with 422: a USCC whose check
 characters are wrong, an opaque cursor that was never issued, an inspection dated in the
-future, feature rows without the model's columns. Every other check still applies to them."""
+future, feature rows without the model's columns, a draw over an unpublished period (409) or
+with a task the catalogue lacks, a draw id never issued (404). Every other check still
+applies to them."""
 EXAMPLES = 30
 
 

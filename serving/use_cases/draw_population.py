@@ -1,0 +1,178 @@
+"""A draw's population and roster, from a published period and one store version.
+
+The population of a task is every enterprise of the published period that is in the caller's
+scope, passes the filters (region prefix, industry sections or divisions, enterprise types,
+domain tags: each filter any of its values) and has at least one applicable item of the task;
+each member carries its class, its applicable items and whether it was inspected (the store's
+``inspections``) or drawn (an earlier draw, not cancelled) within the window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import duckdb
+from dateutil.relativedelta import relativedelta
+
+from features.store import Store
+from serving.results.draws import DrawBook
+from serving.results.store import ResultsStore
+from serving.sampling.catalogue import Catalogue, EnterpriseFacts, Task
+from serving.sampling.selection import Member
+from serving.sampling.staffing import Inspector, Need
+from serving.use_cases.scope import Scope
+
+
+@dataclass(frozen=True)
+class Filters:
+    region: str | None = None
+    sections: tuple[str, ...] = ()
+    divisions: tuple[str, ...] = ()
+    enterprise_types: tuple[str, ...] = ()
+    domain_tags: tuple[str, ...] = ()
+
+    def as_record(self) -> dict[str, object]:
+        return {"region": self.region, "sections": list(self.sections),
+                "divisions": list(self.divisions),
+                "enterprise_types": list(self.enterprise_types),
+                "domain_tags": list(self.domain_tags)}
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    uscc: str
+    region_code: str
+    facts: EnterpriseFacts
+
+
+def query(sql: str, parameters: dict | None = None) -> list[tuple]:
+    with duckdb.connect() as connection:
+        return connection.execute(sql, parameters or {}).fetchall()
+
+
+def enterprises(store: Store, usccs: Sequence[str]) -> dict[str, Enterprise]:
+    """The store's enterprises among ``usccs``, with what item matching reads."""
+    path = store.table_path("enterprises")
+    if path is None or not usccs:
+        return {}
+    rows = query("SELECT e.uscc, region_code, industry_code, enterprise_type, domain_tags "
+                  "FROM read_parquet($path) e JOIN (SELECT unnest($codes) AS uscc) w "
+                  "USING (uscc)", {"path": str(path), "codes": list(usccs)})
+    found = {}
+    for uscc, region, industry, kind, tags in rows:
+        facts = EnterpriseFacts(industry[:1] or None, industry[:3] if len(industry) >= 3
+                                else None, kind, tuple(tags or ()))
+        found[uscc] = Enterprise(uscc, region, facts)
+    return found
+
+
+def recently_inspected(store: Store, since: dt.date, until: dt.date) -> set[str]:
+    path = store.table_path("inspections")
+    if path is None:
+        return set()
+    return {r[0] for r in query(
+        "SELECT DISTINCT uscc FROM read_parquet($path) WHERE inspected_on > $since "
+        "AND inspected_on <= $until", {"path": str(path), "since": since, "until": until})}
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    return day - relativedelta(months=months)
+
+
+def population(results: ResultsStore, store: Store, run_id: str, catalogue: Catalogue,
+               task: Task, filters: Filters, scope: Scope, drawn_on: dt.date,
+               recent_months: int, before: dt.datetime
+               ) -> tuple[list[Member], dict[str, Enterprise]]:
+    """The task's members (sorted by uscc) and their enterprises."""
+    classes = results.results_of(run_id, ("uscc", "risk_level")).to_pydict()
+    levels = dict(zip(classes.get("uscc", []), classes.get("risk_level", []), strict=True))
+    found = enterprises(store, sorted(levels))
+    since = months_before(drawn_on, recent_months)
+    recent = set() if recent_months == 0 else (
+        recently_inspected(store, since, drawn_on)
+        | DrawBook(results.engine).recent_targets(since, before))
+    items_of: dict[EnterpriseFacts, tuple[str, ...]] = {}
+    members = []
+    for uscc in sorted(found):
+        enterprise = found[uscc]
+        if not (scope.covers(enterprise.region_code) and _passes(enterprise, filters)):
+            continue
+        if enterprise.facts not in items_of:
+            items_of[enterprise.facts] = catalogue.applicable(task, enterprise.facts)
+        items = items_of[enterprise.facts]
+        if items:
+            members.append(Member(uscc, levels[uscc], uscc in recent, items))
+    return members, found
+
+
+def _passes(enterprise: Enterprise, filters: Filters) -> bool:
+    facts = enterprise.facts
+    return ((filters.region is None or enterprise.region_code.startswith(filters.region))
+            and (not filters.sections or facts.section in filters.sections)
+            and (not filters.divisions or facts.division in filters.divisions)
+            and (not filters.enterprise_types or facts.enterprise_type in filters.enterprise_types)
+            and (not filters.domain_tags
+                 or any(tag in filters.domain_tags for tag in facts.domain_tags)))
+
+
+def legal_representatives(store: Store, usccs: Sequence[str],
+                          on: dt.date) -> dict[str, frozenset[str]]:
+    """Each enterprise's legal representatives (persons) in office on ``on``."""
+    path = store.table_path("relations")
+    if path is None or not usccs:
+        return {}
+    found: dict[str, set[str]] = defaultdict(set)
+    for uscc, party in query(
+            "SELECT r.uscc, party_id FROM read_parquet($path) r "
+            "JOIN (SELECT unnest($codes) AS uscc) w USING (uscc) "
+            "WHERE role = 'legal_representative' AND party_kind = 'person' "
+            "AND started_on <= $on AND (ended_on IS NULL OR ended_on > $on)",
+            {"path": str(path), "codes": list(usccs), "on": on}):
+        found[uscc].add(party)
+    return {uscc: frozenset(parties) for uscc, parties in found.items()}
+
+
+@dataclass(frozen=True)
+class Roster:
+    inspectors: tuple[Inspector, ...]
+    excluded_units: dict[str, frozenset[str]]
+    sha256: str
+    """sha256 of the roster's rows as canonical JSON lines, sorted by inspector id."""
+
+
+def roster(store: Store) -> Roster:
+    """The store's inspectors (empty when none was ingested)."""
+    path = store.table_path("inspectors")
+    if path is None:
+        return Roster((), {}, hashlib.sha256(b"").hexdigest())
+    rows = query("SELECT inspector_id, unit, unit_region, department, qualifications, "
+                  "conflict_enterprises, conflict_persons, unit_conflicts "
+                  "FROM read_parquet($path) ORDER BY inspector_id", {"path": str(path)})
+    digest = hashlib.sha256()
+    inspectors, units = [], defaultdict(set)
+    for row in rows:
+        (inspector_id, unit, region, department, qualified, enterprises_, persons,
+         unit_conflicts) = row
+        digest.update(json.dumps([inspector_id, unit, region, department, sorted(qualified),
+                                  sorted(enterprises_ or ()), sorted(persons or ()),
+                                  sorted(unit_conflicts or ())], ensure_ascii=False,
+                                 separators=(",", ":")).encode() + b"\n")
+        inspectors.append(Inspector(inspector_id, unit, region, department,
+                                    frozenset(qualified), frozenset(enterprises_ or ()),
+                                    frozenset(persons or ())))
+        units[unit].update(unit_conflicts or ())
+    return Roster(tuple(inspectors), {u: frozenset(c) for u, c in units.items() if c},
+                  digest.hexdigest())
+
+
+def needs(targets: Sequence[tuple[str, tuple[str, ...]]], found: dict[str, Enterprise],
+          store: Store, on: dt.date) -> list[Need]:
+    """What staffing needs of each (uscc, items) target."""
+    representatives = legal_representatives(store, [u for u, _ in targets], on)
+    return [Need(uscc, found[uscc].region_code, items,
+                 representatives.get(uscc, frozenset())) for uscc, items in targets]
