@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     draw_avoid_months: int = Field(
         12, ge=0, description="An inspector who inspected an enterprise within this many "
                               "months is kept away from it (回避, ECR_DRAW_AVOID_MONTHS).")
+    page_idle_minutes: int = Field(
+        30, ge=1, description="A page session ends after this long without a request "
+                              "(ECR_PAGE_IDLE_MINUTES).")
+    page_session_hours: int = Field(
+        8, ge=1, description="A page session ends this long after login, used or not "
+                             "(ECR_PAGE_SESSION_HOURS).")
+    secure_cookies: bool = Field(
+        False, description="Mark the pages' cookies Secure (ECR_SECURE_COOKIES): set it when "
+                           "the service is reached over https through a proxy; a request "
+                           "that arrives over https gets them Secure anyway.")
+    page_language: str = Field("zh", pattern="^(zh|en)$",
+                               description="The pages' language until a user switches "
+                                           "(ECR_PAGE_LANGUAGE): zh or en.")
+    repair_facts: int = Field(
+        12, ge=1, le=100, description="Facts the repair guidance re-scores one by one, most "
+                                      "recent first (ECR_REPAIR_FACTS).")
 
     @classmethod
     def resolve(cls, **overrides: Any) -> Settings:

@@ -28,7 +28,7 @@ import datetime as dt
 import functools
 import queue
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -240,7 +240,43 @@ class EnterpriseFeatures:
         """
         self.require_covered(as_of, option)
         wanted = list(dict.fromkeys(usccs))
-        inputs = self._inputs(wanted)
+        return self._run(as_of, self._inputs(wanted), wanted)
+
+    def compute_amended(self, uscc: str, as_of: dt.date,
+                        amend: Callable[[pa.Table], pa.Table], option: str = "as_of"
+                        ) -> FewFeatures:
+        """`compute` for one enterprise as if its own records were ``amend(records)``: the
+        function receives them as `records_of` gives them (same rows, same order) and returns
+        the records to compute from (a what-if, e.g. a record repaired or removed from a
+        list); the related parties' records are read as held."""
+        self.require_covered(as_of, option)
+        inputs = self._inputs([uscc])
+        records = inputs["records"]
+        own = pc.fill_null(pc.equal(records["uscc"], uscc), False)
+        amended = amend(records.filter(own)).select(records.column_names).cast(records.schema)
+        inputs["records"] = pa.concat_tables([records.filter(pc.invert(own)), amended])
+        return self._run(as_of, inputs, [uscc])
+
+    def enterprise(self, uscc: str) -> dict[str, Any] | None:
+        """The enterprise's row as held (the columns of ``COLUMNS['enterprises']``); None
+        when the store version holds no such enterprise."""
+        index = self._enterprise_runs.index_of([uscc])
+        if index[0] < 0:
+            return None
+        return self._enterprises.take(index).to_pylist()[0]
+
+    def records_of(self, uscc: str) -> pa.Table:
+        """The enterprise's records as held (``uscc`` and the columns of
+        ``COLUMNS['records']``), in the order the reader keeps them; empty when none."""
+        index = self._enterprise_runs.index_of([uscc])
+        start = end = 0
+        if index[0] >= 0:
+            start, end = (int(b) for b in self._record_bounds[[index[0], index[0] + 1]])
+        records = _decoded(self._records.slice(start, end - start), "records")
+        return records.add_column(0, "uscc", pa.array([uscc] * (end - start), pa.string()))
+
+    def _run(self, as_of: dt.date, inputs: dict[str, pa.Table], wanted: list[str]
+             ) -> FewFeatures:
         try:
             session = self._sessions.get_nowait()
         except queue.Empty:  # every session is busy on another thread

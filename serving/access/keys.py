@@ -193,6 +193,17 @@ class KeyRing:
             raise Unauthenticated(status, key_id)
         return found.key
 
+    def current(self, key_id: str, now: dt.datetime | None = None) -> ApiKey:
+        """The key named ``key_id`` while it is unexpired and unrevoked (for a page session,
+        which holds the key's id, never the key); else `Unauthenticated` with the reason."""
+        found = self._find(key_id) if isinstance(key_id, str) else None
+        if found is None:
+            raise Unauthenticated("unknown", key_id if isinstance(key_id, str) else None)
+        status = found.key.status(_utc_now(now))
+        if status != "active":
+            raise Unauthenticated(status, key_id)
+        return found.key
+
     def _find(self, key_id: str) -> _Found | None:
         """The key's row, from the cache while it is fresh, else from the database."""
         clock = time.monotonic()

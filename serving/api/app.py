@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from ecr_settings import Settings
 from serving.access.roles import Permission
@@ -21,6 +21,7 @@ from serving.api.observability import Observe, configure_logging
 from serving.api.routes import ROUTERS
 from serving.api.security import Caller, require
 from serving.api.state import ServiceState
+from serving.pages import mount_pages
 
 GC_YOUNG = 20_000
 """Allocations (minus deallocations) before a young-generation collection (CPython: 700)."""
@@ -53,6 +54,12 @@ def create_app(settings: Settings, state: ServiceState | None = None) -> FastAPI
         """The schema, for key holders only (no browsable docs: they would load assets from
         a CDN, which isolated government networks cannot reach)."""
         return JSONResponse(app.openapi())
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The regulator pages (their login without a session)."""
+        return RedirectResponse("/pages/", status_code=303)
+    mount_pages(app)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodyLimit)
     app.add_middleware(Observe)

@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from serving.access.audit import AuditEntry
 
-AUDITED_PREFIXES = ("/v1/", "/metrics")
+AUDITED_PREFIXES = ("/v1/", "/metrics", "/pages")  # /pages: every page view too
 log = structlog.get_logger("ecr.audit")
 
 

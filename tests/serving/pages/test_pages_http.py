@@ -1,0 +1,133 @@
+"""The pages over HTTP against the real server: sessions, CSRF, CSP, region limits, audit."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from serving.access.audit import AuditLog
+from serving.results.store import ResultsStore
+from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.pages.conftest import csrf_of, login
+
+PAGES = ["/pages/", "/pages/model", f"/pages/?period={DECEMBER}"]
+
+
+def an_enterprise(deployment: Deployment, inside: bool = True) -> str:
+    """A published enterprise inside (or outside) the region-limited key's county."""
+    results = ResultsStore(deployment.database_url)
+    run = results.published_run(DECEMBER)
+    rows = results.result_page(run.run_id, None, 1000)
+    results.engine.dispose()
+    return next(r.uscc for r in rows
+                if (r.region_code or "").startswith(deployment.region) == inside)
+
+
+def test_every_page_without_a_session_redirects_to_the_login(deployment: Deployment,
+                                                             pages: httpx.Client) -> None:
+    uscc = an_enterprise(deployment)
+    for path in [*PAGES, f"/pages/enterprises/{uscc}", f"/pages/enterprises/{uscc}/repair",
+                 f"/pages/cells?period={DECEMBER}&region=41&industry=C"]:
+        response = pages.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/pages/login"
+    assert pages.get("/").headers["location"] == "/pages/"
+    htmx = pages.get("/pages/", headers={"HX-Request": "true"})
+    assert htmx.headers["hx-redirect"] == "/pages/login"
+
+
+def test_the_session_cookie_is_httponly_samesite_and_ends_at_logout(
+        deployment: Deployment, pages: httpx.Client) -> None:
+    response = login(pages, deployment.keys["regulator"])
+    assert response.status_code == 303 and response.headers["location"] == "/pages/"
+    cookie = next(v for k, v in response.headers.multi_items()
+                  if k == "set-cookie" and v.startswith("ecr_session="))
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Max-Age=" in cookie
+    session = pages.cookies["ecr_session"]
+    page = pages.get("/pages/")
+    assert page.status_code == 200 and "ecr_" not in page.url.query.decode()
+    assert deployment.keys["regulator"] not in page.text
+    out = pages.post("/pages/logout", data={"csrf": csrf_of(page.text)})
+    assert out.status_code == 303 and out.headers["location"] == "/pages/login"
+    with httpx.Client(base_url=deployment.url, cookies={"ecr_session": session}) as replay:
+        assert replay.get("/pages/").status_code == 303  # the old cookie no longer works
+
+
+def test_forms_need_the_session_csrf_token(deployment: Deployment,
+                                           regulator: httpx.Client) -> None:
+    uscc = an_enterprise(deployment)
+    assert regulator.post("/pages/search", data={"q": uscc}).status_code == 403
+    assert regulator.post("/pages/search", data={"q": uscc, "csrf": "x" * 43}).status_code == 403
+    assert regulator.post("/pages/logout", data={}).status_code == 403
+    token = csrf_of(regulator.get("/pages/").text)
+    found = regulator.post("/pages/search", data={"q": uscc, "csrf": token})
+    assert found.status_code == 200 and f"/pages/enterprises/{uscc}" in found.text
+    with httpx.Client(base_url=deployment.url) as fresh:  # the login form's own token
+        assert fresh.post("/pages/login", data={"key": deployment.keys["regulator"],
+                                                "csrf": "forged"}).status_code == 403
+
+
+@pytest.mark.parametrize("kind", ["sampling", "admin", "expired", "revoked", "unknown",
+                                  "malformed"])
+def test_only_live_regulator_keys_log_in(deployment: Deployment, pages: httpx.Client,
+                                         kind: str) -> None:
+    response = login(pages, deployment.keys[kind])
+    assert response.status_code in (401, 403)
+    assert "ecr_session" not in pages.cookies
+    assert 'role="alert"' in response.text
+
+
+def test_pages_carry_a_strict_csp_and_no_result_data_in_urls(
+        deployment: Deployment, regulator: httpx.Client) -> None:
+    uscc = an_enterprise(deployment)
+    for path in [*PAGES, f"/pages/enterprises/{uscc}", "/pages/login"]:
+        response = regulator.get(path)
+        assert response.status_code == 200, (path, response.text[:500])
+        policy = response.headers["content-security-policy"]
+        assert "default-src 'self'" in policy and "unsafe" not in policy
+        assert "<script>" not in response.text and " style=" not in response.text
+        for link in re.findall(r'(?:href|hx-get|hx-post|src)="([^"]+)"', response.text):
+            assert "score=" not in link and "name=" not in link and "q=" not in link, link
+    vendor = regulator.get("/assets/vendor/echarts.min.js")
+    assert vendor.status_code == 200 and "max-age" in vendor.headers["cache-control"]
+
+
+def test_the_region_limit_applies_to_pages(deployment: Deployment) -> None:
+    outside, inside = an_enterprise(deployment, False), an_enterprise(deployment, True)
+    with httpx.Client(base_url=deployment.url, timeout=60) as county:
+        assert login(county, deployment.keys["regulator_region"]).status_code == 303
+        assert county.get(f"/pages/enterprises/{outside}").status_code == 404
+        assert county.get(f"/pages/enterprises/{outside}/repair").status_code == 404
+        assert county.get(f"/pages/enterprises/{inside}").status_code == 200
+        token = csrf_of(county.get("/pages/").text)
+        found = county.post("/pages/search", data={"q": outside, "csrf": token})
+        assert outside not in found.text
+
+
+def test_bad_input_answers_4xx_pages(regulator: httpx.Client) -> None:
+    assert regulator.get("/pages/?period=2025-13-01").status_code == 422
+    assert regulator.get("/pages/?period=2020-01-31").status_code == 404
+    assert regulator.get("/pages/?status=lost").status_code == 422
+    assert regulator.get("/pages/enterprises/91410100MA00000000").status_code == 404
+    assert regulator.get("/pages/cells?period=2025-12-31&region=x&industry=C"
+                         ).status_code == 422
+    token = csrf_of(regulator.get("/pages/").text)
+    assert regulator.post("/pages/search", data={"q": "x", "csrf": token}).status_code == 422
+    assert regulator.post("/pages/search", content=b"{}", headers={
+        "content-type": "application/json"}).status_code == 415
+
+
+def test_every_page_view_is_audited(deployment: Deployment, regulator: httpx.Client) -> None:
+    uscc = an_enterprise(deployment)
+    assert regulator.get(f"/pages/enterprises/{uscc}").status_code == 200
+    log = AuditLog(ResultsStore(deployment.database_url).engine)
+    entries = [stored.entry for stored in log.tail(500)]
+    views = [e for e in entries if e.route == "/pages/enterprises/{uscc}"
+             and e.parameters["path"].get("uscc") == uscc]
+    assert views and views[-1].key_id and views[-1].role == "regulator"
+    assert views[-1].status == 200 and views[-1].rows >= 1
+    refused = [e for e in entries if e.route.startswith("/pages") and e.status == 303]
+    assert refused and all(e.key_id is None for e in refused)
+    assert log.verify().ok
