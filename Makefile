@@ -12,7 +12,7 @@ DEMO_TRIALS ?= 8
 DEMO_TRAIN_PERIODS ?= 12
 DEMO_RESULTS := sqlite:///$(DEMO_DIR)/results.db
 
-.PHONY: install demo test lint clean
+.PHONY: install demo serve test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,11 @@ demo: install
 		--database-url $(DEMO_RESULTS) --period 2025-12-31 --secret-file $(DEMO_DIR)/service.secret
 	@echo "MLflow UI: $(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns/mlflow.db"
 	@echo "Results: $(DEMO_RESULTS) (ecr warnings / ecr history / any SQL client)"
+	@echo "Pages: make serve, then http://127.0.0.1:8000/pages/ (log in with the regulator key above)"
+
+serve: install
+	ECR_STORE=$(DEMO_DIR)/store ECR_DATABASE_URL=$(DEMO_RESULTS) \
+		ECR_SECRET_FILE=$(DEMO_DIR)/service.secret $(BIN)/ecr serve
 
 lint: install
 	$(BIN)/ruff check .

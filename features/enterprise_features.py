@@ -224,7 +224,8 @@ class EnterpriseFeatures:
         """The registering division code of each of ``usccs`` the store holds."""
         index = self._enterprise_runs.index_of(list(usccs))
         held = [(code, int(i)) for code, i in zip(usccs, index, strict=True) if i >= 0]
-        codes = self._enterprises["region_code"].take([i for _, i in held]).to_pylist()
+        codes = self._enterprises["region_code"].take(
+            pa.array([i for _, i in held], pa.int64())).to_pylist()
         return {code: region for (code, _), region in zip(held, codes, strict=True)}
 
     def require_covered(self, when: dt.date, option: str = "--as-of") -> dt.date:

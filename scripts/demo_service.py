@@ -1,6 +1,8 @@
 """The end of `make demo`: start the service, create a sampling key and a regulator key, make
-one call with each (a page of classifications; one enterprise's explanation), print the
-answers and stop the server. The same calls with curl are in the README.
+one call with each (a page of classifications; one enterprise's explanation), log in to the
+regulator pages with the regulator key and open that enterprise's page, print the answers,
+the pages' address and how to log in, and stop the server. The same calls with curl are in
+the README.
 
     .venv/bin/python scripts/demo_service.py --store data/demo/store \\
         --database-url sqlite:///data/demo/results.db --period 2025-12-31
@@ -9,8 +11,10 @@ answers and stop the server. The same calls with curl are in the README.
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -27,6 +31,23 @@ def ecr(*arguments: str, env: dict[str, str]) -> str:
     found = subprocess.run([sys.executable, "-m", "ecr_cli", *arguments], env=env, cwd=ROOT,
                            check=True, capture_output=True, text=True)
     return found.stdout.strip().splitlines()[-1]
+
+
+def open_page(url: str, key: str, uscc: str) -> str:
+    """Log in to the pages with ``key`` through the login form and return the title of the
+    enterprise's page."""
+    with httpx.Client(base_url=url, timeout=120) as browser:
+        form = browser.get("/pages/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        if token is None:
+            raise SystemExit("the login page carries no CSRF token")
+        login = browser.post("/pages/login", data={"csrf": token.group(1), "key": key})
+        if login.status_code != 303:
+            raise SystemExit(f"logging in to the pages answered {login.status_code}")
+        page = browser.get(f"/pages/enterprises/{uscc}")
+        page.raise_for_status()
+        title = re.search(r"<title>([^<]*)</title>", page.text)
+        return html.unescape(title.group(1)) if title else "(untitled)"
 
 
 def main() -> None:
@@ -85,6 +106,14 @@ def main() -> None:
         print(f"  = {body['final_score']:.1f} → {body['risk_class']['label']} "
               f"{body['risk_class']['zh']}")
         print("\nfirst line of the answer as sent:", json.dumps(body, ensure_ascii=False)[:160])
+        title = open_page(url, regulator, uscc)
+        print(f"\nRegulator pages (same service): {url}/pages/ — logged in with the regulator "
+              f"key, opened /pages/enterprises/{uscc}: {title}")
+        print("To look yourself: `make serve`, open http://127.0.0.1:8000/pages/ in a browser "
+              "and log in with a regulator key:")
+        print(f"  {regulator}")
+        print("  (or make one: .venv/bin/ecr keys create --role regulator --name 'your name' "
+              "with the same ECR_* settings; sampling and admin keys cannot log in)")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(60)

@@ -214,7 +214,8 @@ def language(request: Request,
 @router.get("/")
 def overview(request: Request, caller: Caller, period: dt.date | None = None,
              severity: Annotated[int | None, Query(ge=1, le=4)] = None,
-             status: Annotated[str | None, Query(max_length=20)] = None) -> Response:
+             status: Annotated[str | None, Query(max_length=20)] = None,
+             offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     state = _state(request)
     chosen, periods = _period(state, period)
     language = caller.language
@@ -222,8 +223,9 @@ def overview(request: Request, caller: Caller, period: dt.date | None = None,
     rows = views.share_rows(shares, state.profile, language)
     cells = period_region_risk(state.results, chosen, caller.scope, "prefecture")
     heat = views.heat_map(cells, language)
-    warnings = warning_list(state.results, chosen, caller.scope, severity, status or None)
-    request.state.audit.rows = len(cells) + len(warnings)
+    warnings = warning_list(state.results, chosen, caller.scope, severity, status or None,
+                            offset=offset)
+    request.state.audit.rows = len(cells) + len(warnings.items)
     link = f"/pages/cells?period={chosen.isoformat()}&region={{region}}&industry={{industry}}"
     return render(request, "overview.html", language, caller=caller, period=chosen,
                   periods=list(reversed(periods)), shares=shares, share_rows=rows,

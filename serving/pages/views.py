@@ -274,5 +274,5 @@ def dimension_name(dimension: str, language: str) -> str:
 
 def bar_chart(labels: list[str], values: list[float], colours: list[str] | None = None
               ) -> dict[str, Any]:
-    return {"labels": labels, "values": [round(v, 4) for v in values],
+    return {"labels": labels, "values": [round(v, 2) for v in values],
             "colours": colours or [TOTAL] * len(values)}

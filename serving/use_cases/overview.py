@@ -20,8 +20,8 @@ from serving.use_cases.dispositions import (
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.scope import Scope
 
-__all__ = ["HIGH_RISK_RULE", "ClassShares", "class_shares", "enterprise_warnings",
-           "warning_list"]
+__all__ = ["HIGH_RISK_RULE", "ClassShares", "WarningPage", "class_shares",
+           "enterprise_warnings", "warning_list"]
 
 
 @dataclass(frozen=True)
@@ -67,21 +67,38 @@ def class_shares(results: ResultsStore, period: dt.date, scope: Scope) -> ClassS
                        counts(previous.run_id) if previous else None)
 
 
+@dataclass(frozen=True)
+class WarningPage:
+    items: list[WarningView]
+    total: int
+    """Warnings that match, on every page."""
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        """The offset of the next page; None on the last."""
+        end = self.offset + len(self.items)
+        return end if end < self.total else None
+
+
 def warning_list(results: ResultsStore, period: dt.date, scope: Scope,
                  severity: int | None = None, status: str | None = None,
-                 limit: int = 200) -> list[WarningView]:
-    """The period's warnings (as `list_warnings`) whose latest disposition has ``status``
-    (``open`` also matches a warning nothing was recorded for yet), at most ``limit``."""
+                 limit: int = 50, offset: int = 0) -> WarningPage:
+    """The period's warnings (as `list_warnings`, most severe first) whose latest
+    disposition has ``status`` (``open`` also matches a warning nothing was recorded for
+    yet): ``limit`` of them from ``offset``."""
     if status is not None and status not in DISPOSITION_STATUSES:
         raise InvalidRequest(f"status: expected one of {', '.join(DISPOSITION_STATUSES)}, "
                              f"found {status!r}")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-        raise InvalidRequest(f"limit: expected a whole number of at least 1, found {limit!r}")
+    for name, value, least in (("limit", limit, 1), ("offset", offset, 0)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise InvalidRequest(f"{name}: expected a whole number of at least {least}, "
+                                 f"found {value!r}")
     found = list_warnings(results, period, scope, severity)
     if status is not None:
         found = [w for w in found
                  if (w.disposition.status if w.disposition else "open") == status]
-    return found[:limit]
+    return WarningPage(found[offset:offset + limit], len(found), offset)
 
 
 def enterprise_warnings(results: ResultsStore, uscc: str, periods: list[dt.date],

@@ -88,7 +88,7 @@
     bars: function (d, el) {
       var unit = el.getAttribute("data-unit") || "";
       return {
-        grid: { left: 120, right: 40, top: 10, bottom: 30 },
+        grid: { left: 150, right: 60, top: 10, bottom: 30 },
         xAxis: { type: "value" },
         yAxis: { type: "category", inverse: true, data: d.labels },
         series: [{ type: "bar", data: d.values.map(function (v, i) {
