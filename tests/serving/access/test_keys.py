@@ -282,3 +282,21 @@ def test_status_revoked_over_expired() -> None:
 def test_unauthenticated_reasons_are_closed() -> None:
     with pytest.raises(ValueError, match="reason: expected one of missing, malformed"):
         Unauthenticated("forbidden")
+
+
+def test_a_session_finds_its_key_by_id_while_it_is_live(ring: KeyRing) -> None:
+    now = NOW
+    key, _ = ring.create(Role.REGULATOR, "pages", expires_at=now + dt.timedelta(days=1),
+                         now=now)
+    assert ring.current(key.key_id, now) == key
+    with pytest.raises(Unauthenticated) as expired:
+        ring.current(key.key_id, now + dt.timedelta(days=1))
+    assert expired.value.reason == "expired"
+    with pytest.raises(Unauthenticated) as unknown:
+        ring.current("0" * 12, now)
+    assert unknown.value.reason == "unknown"
+    ring.revoke(key.key_id, now)
+    ring._cache.clear()
+    with pytest.raises(Unauthenticated) as revoked:
+        ring.current(key.key_id, now)
+    assert revoked.value.reason == "revoked"
