@@ -10,6 +10,7 @@ repair guidance ``--requests`` times each; p50, p95 and max are printed, against
 of p95 ≤ 300 ms for the enterprise page.
 
     PYTHONPATH=. python bench/pages.py [--enterprises 2000] [--requests 200] [--work DIR]
+        [--reuse]   (with --work: measure a deployment an earlier run built there)
 """
 
 from __future__ import annotations
@@ -82,9 +83,7 @@ def build(work: Path, enterprises: int) -> tuple[Settings, list[str]]:
     run_id = registry.version(trained.model_uri)[1]
     version = client.create_model_version(REGISTERED_MODEL, source, run_id=run_id)
     client.set_registered_model_alias(REGISTERED_MODEL, "champion", version.version)
-    settings = Settings(store=store.root, tracking_uri=tracking,
-                        database_url=f"sqlite:///{work}/results.db",
-                        secret_file=work / "service.secret", rate_limit="1000000/minute")
+    settings = settings_of(work)
     results = ResultsStore(settings.database_url).migrate()
     loaded = registry.load(settings.model_uri)
     classify_period(store, results, loaded, LATEST, profile())
@@ -110,6 +109,17 @@ def build(work: Path, enterprises: int) -> tuple[Settings, list[str]]:
     return settings, pc.unique(chosen["uscc"]).to_pylist()
 
 
+def settings_of(work: Path) -> Settings:
+    return Settings(store=work / "store", tracking_uri=f"sqlite:///{work}/mlflow.db",
+                    database_url=f"sqlite:///{work}/results.db",
+                    secret_file=work / "service.secret", rate_limit="1000000/minute")
+
+
+def built(work: Path) -> tuple[Settings, list[str]]:
+    """The deployment an earlier run built in ``work``."""
+    return settings_of(work), (work / "handful.txt").read_text().split()
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
@@ -130,12 +140,19 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--reuse", action="store_true")
     args = parser.parse_args()
+    if args.reuse and args.work is None:
+        parser.error("--reuse needs --work")
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        settings, handful = build(work, args.enterprises)
+        if args.reuse:
+            settings, handful = built(work)
+        else:
+            settings, handful = build(work, args.enterprises)
+            (work / "handful.txt").write_text("\n".join(handful))
         print(f"built in {time.perf_counter() - started:.0f} s: {args.enterprises} "
               f"enterprises, {MONTHS} periods for {len(handful)} of them")
         ring = KeyRing(ResultsStore(settings.database_url).engine,

@@ -5,8 +5,9 @@ language. Pure functions, no I/O; every chart's numbers come with the rows of it
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from features.catalog import BY_NAME, DIMENSION_NAMES
 from features.reference.divisions import division_names
@@ -255,7 +256,18 @@ class HeatMap:
                 "max": max([round(100 * c.share, 1) for c in self.cells] or [1])}
 
 
-def heat_map(cells: list[Any], language: str) -> HeatMap:
+class RegionCell(Protocol):
+    """What the heat map reads of a region × industry cell (`period_region_risk`'s rows)."""
+
+    region: str
+    industry_section: str
+    enterprises: int
+    share_c_or_d: float
+    share_c_or_d_change: float | None
+    high_risk: bool | None
+
+
+def heat_map(cells: Sequence[RegionCell], language: str) -> HeatMap:
     """Region × industry cells (`serving.use_cases.period_region_risk`) as a matrix."""
     regions = sorted({c.region for c in cells})
     industries = sorted({c.industry_section for c in cells})

@@ -126,3 +126,19 @@ def test_names_of_regions_and_industries() -> None:
     assert views.region_name("999999", "zh") == "999999"
     assert views.industry_name("C13", "en") == "C13 Manufacturing"
     assert views.industry_name("C", "zh") == "C 制造业"
+
+
+def test_every_text_a_template_asks_for_exists_in_both_languages() -> None:
+    import re
+
+    from serving.pages.i18n import TEXT, translate
+    from serving.pages.render import TEMPLATES
+
+    asked = set()
+    for template in TEMPLATES.glob("*.html"):
+        asked |= set(re.findall(r"""\bt\(\s*["']([a-z_]+)["']\s*\)""", template.read_text()))
+    assert asked and asked - set(TEXT) == set()
+    statuses = {f"st_{s}" for s in ("open", "in_progress", "resolved", "dismissed")}
+    assert statuses <= set(TEXT)  # asked for as "st_" ~ status
+    assert all(zh and en and zh != en for zh, en in TEXT.values())
+    assert translate("overview", "en") == "Overview" and translate("overview", "zh") == "总览"
