@@ -107,8 +107,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "repair_loading": ("正在计算修复指引…", "Computing the repair guidance…"),
     "repair_none": ("目前没有可修复、可移出的事实。",
                     "No current fact can be repaired or removed."),
-    "repair_no_change": ("修复这些事实不会改变分值。", "Repairing these facts would not change "
-                                                    "the score."),
+    "repair_no_change": ("逐项修复这些事实不会降低分值。",
+                         "Repairing these facts one by one would not lower the score."),
     "fact": ("事实", "Fact"),
     "route": ("途径", "Route"),
     "new_score": ("修复后分值", "Score after"),

@@ -90,8 +90,8 @@ class RepairGuidance:
     current: EnterpriseScore
     """The enterprise as it stands, scored the same way (its published score at ``as_of``)."""
     options: tuple[RepairOption, ...]
-    """Each fact on its own that changes the score, lowest resulting score first, then all
-    the facts together (when more than one)."""
+    """Each fact on its own that would lower the score, lowest resulting score first, then
+    all the facts together (when more than one), whatever that does."""
     facts: tuple[Fact, ...]
     """Every fact found, most recent first."""
     considered: int
@@ -170,7 +170,7 @@ def repair_guidance(
                             round(s.final_score - current.final_score, 6),
                             LEVELS.index(s.risk_level) < level)
                for chosen, s in zip(variants, rest, strict=True)]
-    single = sorted((o for o in options if len(o.facts) == 1 and o.change != 0),
+    single = sorted((o for o in options if len(o.facts) == 1 and o.change < 0),
                     key=lambda o: (o.final_score, -o.facts[0].occurred_on.toordinal()))
     together = [o for o in options if len(o.facts) > 1]
     return RepairGuidance(uscc, as_of, current, tuple(single + together), tuple(facts),
