@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 
 from ecr_settings import Settings
 from serving.access.roles import Permission
@@ -48,18 +48,13 @@ def create_app(settings: Settings, state: ServiceState | None = None) -> FastAPI
     problems.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    mount_pages(app)  # the regulator pages: /pages (and / redirects there), /assets
 
     @app.get("/v1/openapi.json", include_in_schema=False)
     def openapi(_: Caller = Depends(require(Permission.READ_MODEL))) -> JSONResponse:
         """The schema, for key holders only (no browsable docs: they would load assets from
         a CDN, which isolated government networks cannot reach)."""
         return JSONResponse(app.openapi())
-
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        """The regulator pages (their login without a session)."""
-        return RedirectResponse("/pages/", status_code=303)
-    mount_pages(app)
     app.add_middleware(AuditTrail)
     app.add_middleware(BodyLimit)
     app.add_middleware(Observe)

@@ -8,6 +8,7 @@ in ``static/`` (no CDN). `mount_pages` adds the routes and the static files to a
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
@@ -29,6 +30,13 @@ class _Assets(StaticFiles):
 
 
 def mount_pages(app: FastAPI) -> None:
-    """Add the pages (under ``/pages``) and their assets (under ``/assets``) to ``app``."""
+    """Add the pages (under ``/pages``, with ``/`` sent there) and their assets (under
+    ``/assets``) to ``app``."""
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        """The regulator pages (their login without a session)."""
+        return RedirectResponse("/pages/", status_code=303)
+
     app.include_router(router)
     app.mount(STATIC_PATH, _Assets(directory=STATIC), name="assets")

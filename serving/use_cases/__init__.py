@@ -17,6 +17,8 @@ is answered as one that does not exist.
                                search_enterprises, period_warnings, period_region_risk
     dispose of warnings        list_warnings, record_disposition, disposition_history
     record spot-check results  record_inspection_results
+    for the regulator pages    enterprise_facts, rule_bases, class_shares, warning_list,
+                               enterprise_warnings, repair_guidance, model_card
 """
 
 from serving.use_cases.classify import (
@@ -42,12 +44,21 @@ from serving.use_cases.enterprises import (
 )
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.explain import PublishedExplanation, explain_enterprise, explain_published
+from serving.use_cases.facts import EnterpriseFacts, RecordLine, enterprise_facts, rule_bases
 from serving.use_cases.inspections import (
     InspectionOutcome,
     InspectionResult,
     InvalidSubmission,
     ItemError,
     record_inspection_results,
+)
+from serving.use_cases.model_card import ModelCard, model_card
+from serving.use_cases.overview import (
+    ClassShares,
+    WarningPage,
+    class_shares,
+    enterprise_warnings,
+    warning_list,
 )
 from serving.use_cases.published import (
     CSV_COLUMNS,
@@ -62,6 +73,7 @@ from serving.use_cases.read import (
     period_warnings,
     published_periods,
 )
+from serving.use_cases.repair import RepairGuidance, RepairOption, repair_guidance
 from serving.use_cases.scope import WHOLE_PROVINCE, Scope
 from serving.use_cases.score import (
     EnterpriseScore,
@@ -78,8 +90,10 @@ __all__ = [
     "CSV_COLUMNS",
     "DISPOSITION_STATUSES",
     "WHOLE_PROVINCE",
+    "ClassShares",
     "ClassificationPage",
     "CsvExport",
+    "EnterpriseFacts",
     "EnterpriseMatch",
     "EnterpriseRecord",
     "EnterpriseScore",
@@ -89,34 +103,46 @@ __all__ = [
     "InvalidRequest",
     "InvalidSubmission",
     "ItemError",
+    "ModelCard",
     "NotFound",
     "PeriodOutcome",
     "PublishedExplanation",
+    "RecordLine",
+    "RepairGuidance",
+    "RepairOption",
     "RescoreOutcome",
     "Scope",
     "ScoredEnterprises",
     "ScoredTable",
+    "WarningPage",
     "WarningView",
+    "class_shares",
     "classification_csv",
     "classification_page",
     "classify_period",
     "data_fingerprint",
     "disposition_history",
+    "enterprise_facts",
     "enterprise_history",
     "enterprise_record",
+    "enterprise_warnings",
     "explain_enterprise",
     "explain_published",
     "list_warnings",
+    "model_card",
     "period_region_risk",
     "period_warnings",
     "published_periods",
     "record_disposition",
     "record_inspection_results",
+    "repair_guidance",
     "rescore",
+    "rule_bases",
     "score_enterprises",
     "score_feature_rows",
     "score_file",
     "score_table",
     "search_enterprises",
     "stored_explanation",
+    "warning_list",
 ]
