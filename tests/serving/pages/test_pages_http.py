@@ -132,3 +132,18 @@ def test_every_page_view_is_audited(deployment: Deployment, regulator: httpx.Cli
                if e.parameters.get("outcome") == "unauthenticated: no session"]
     assert refused and all(e.key_id is None and e.status in (303, 204) for e in refused)
     assert log.verify().ok
+
+
+def test_the_language_switch_stays_on_this_site(regulator: httpx.Client) -> None:
+    token = csrf_of(regulator.get("/pages/").text)
+    for target in ("https://evil.example/", "//evil.example/pages/", "/v1/model", None):
+        data = {"csrf": token, "lang": "en", **({"next": target} if target else {})}
+        moved = regulator.post("/pages/language", data=data)
+        assert moved.status_code == 303 and moved.headers["location"] == "/pages/"
+    assert regulator.post("/pages/language", data={"csrf": token, "lang": "fr"}
+                          ).status_code == 422
+    moved = regulator.post("/pages/language", data={"csrf": token, "lang": "en",
+                                                    "next": "/pages/model"})
+    assert moved.headers["location"] == "/pages/model"
+    english = regulator.get("/pages/model")
+    assert '<html lang="en">' in english.text and "Model in service" in english.text
