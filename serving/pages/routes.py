@@ -36,6 +36,7 @@ from serving.pages.session import (
     same_token,
     sessions,
 )
+from serving.sampling.catalogue import catalogue
 from serving.use_cases import (
     DISPOSITION_STATUSES,
     InvalidRequest,
@@ -47,6 +48,8 @@ from serving.use_cases import (
     published_periods,
     search_enterprises,
 )
+from serving.use_cases.draws import list_draws
+from serving.use_cases.enterprise_draws import enterprise_draws
 from serving.use_cases.facts import enterprise_facts, rule_bases
 from serving.use_cases.model_card import model_card
 from serving.use_cases.overview import (
@@ -56,6 +59,7 @@ from serving.use_cases.overview import (
     warning_list,
 )
 from serving.use_cases.repair import repair_guidance
+from serving.use_cases.sampling_effect import draw_progress, sampling_effect
 
 HOME = "/pages/"
 LOGIN = "/pages/login"
@@ -284,6 +288,8 @@ def enterprise(request: Request, uscc: USCC,
     warnings = enterprise_warnings(state.results, latest.uscc,
                                    [e.result.period for e in record.history[-12:]],
                                    caller.scope)
+    draws = (enterprise_draws(state.results, state.store, latest.uscc, caller.scope)
+             if allows(caller.key.role, Permission.READ_DRAWS) else [])
     flow = views.waterfall(explained.explanation, language,
                            rule_bases(loaded, explained.explanation))
     level = "ABCD".index(latest.risk_level)
@@ -295,7 +301,7 @@ def enterprise(request: Request, uscc: USCC,
         gauge=views.gauge(state.profile, latest.final_score, language),
         bands=views.bands(state.profile, language),
         history=views.history(record, state.profile, facts.inspections, language),
-        warnings=warnings, explained=explained)
+        warnings=warnings, explained=explained, draws=draws)
 
 
 @router.get("/enterprises/{uscc}/repair")
@@ -333,3 +339,37 @@ def model(request: Request,
                   classes_chart=classes, dimensions_chart=dimensions,
                   dimension_name=views.dimension_name, profile=state.profile,
                   metric_names=translate)
+
+
+# -- spot-check draws (双随机) ---------------------------------------------------------------
+
+@router.get("/sampling")
+def sampling(request: Request,
+             caller: PageCaller = Depends(page_caller(Permission.READ_DRAWS)),
+             period: dt.date | None = None) -> Response:
+    state = _state(request)
+    chosen, periods = _period(state, period)
+    draws = list_draws(state.results, chosen, caller.scope)
+    effect = sampling_effect(state.results, state.store, chosen, caller.scope)
+    province = [row for row in effect if row.prefecture == "all"]
+    bands = views.bands(state.profile, caller.language)
+    chart = views.bar_chart([f"{b.label} {b.name}" for b in bands],
+                            [100 * (r.rate or 0) for r in province], [b.colour for b in bands])
+    request.state.audit.rows = len(draws)
+    return render(request, "sampling.html", caller.language, caller=caller, period=chosen,
+                  periods=list(reversed(periods)), draws=draws, effect=effect,
+                  effect_chart=chart, bands={b.level: b for b in bands})
+
+
+@router.get("/sampling/draws/{draw_id}")
+def draw(request: Request, draw_id: Annotated[str, Path(max_length=40,
+                                                        pattern="^[0-9A-Za-z_-]+$")],
+         caller: PageCaller = Depends(page_caller(Permission.READ_DRAWS))) -> Response:
+    state = _state(request)
+    progress = draw_progress(state.results, state.store,
+                             catalogue(state.settings.items_catalogue), draw_id, caller.scope)
+    request.state.audit.rows = len(progress.targets)
+    results = {t.uscc: t for t in progress.targets}
+    return render(request, "draw.html", caller.language, caller=caller, progress=progress,
+                  view=progress.draw, results=results,
+                  bands={b.level: b for b in views.bands(state.profile, caller.language)})

@@ -144,6 +144,18 @@ class DrawBook:
         with self.engine.connect() as connection:
             return [kind(**r._mapping) for r in connection.execute(query)]
 
+    def of_enterprise(self, uscc: str, limit: int = 50) -> list[tuple[DrawRow, TargetRow]]:
+        """The draws that targeted ``uscc``, newest first, each with its target row."""
+        names = [c.name for c in draw_targets.columns if c.name != "draw_id"]
+        query = (sa.select(draws, *(draw_targets.c[n].label(f"target_{n}") for n in names))
+                 .join(draw_targets, draw_targets.c.draw_id == draws.c.draw_id)
+                 .where(draw_targets.c.uscc == uscc)
+                 .order_by(draws.c.period.desc(), draws.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as connection:
+            rows = [r._mapping for r in connection.execute(query)]
+        return [(_draw({k: v for k, v in r.items() if not k.startswith("target_")}),
+                 TargetRow(**{n: r[f"target_{n}"] for n in names})) for r in rows]
+
     def cancellation(self, draw_id: str) -> Cancellation | None:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(draw_cancellations).where(

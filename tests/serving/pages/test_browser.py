@@ -4,8 +4,9 @@ at 1366×768, with axe-core checking WCAG 2.1 AA on every page and no console er
 The walk: a page without a session goes to the login; log in; search an enterprise; open its
 page; the waterfall's lines add up to the shown score and equal the API's explanation; the
 repair guidance loads; switch to English; open the heat map and click into a cell (on the
-chart itself and through its table twin); the model page; log out; a page without a session
-redirects again. Screenshots of every page land in ``test-artifacts/pages/``.
+chart itself and through its table twin); the model page; a sampling key draws a campaign and
+the regulator opens it from the sampling page, and finds it on a target's page; log out; a
+page without a session redirects again. Screenshots of every page land in ``test-artifacts/pages/``.
 """
 
 from __future__ import annotations
@@ -181,6 +182,24 @@ def test_a_regulator_walks_through_the_pages(browser: Any, deployment: Deploymen
     walk.go("/pages/model")
     assert page.locator("#model-version").inner_text().startswith("enterprise-credit-risk/")
     walk.check("model")
+
+    made = httpx.post(f"{deployment.url}/v1/sampling/draws", timeout=600,
+                      json={"period": DECEMBER.isoformat(), "task": "GEN",
+                            "seed": "pages browser test"},
+                      headers=deployment.headers("sampling"))
+    assert made.status_code == 201, made.text
+    drawn = made.json()
+    walk.go(f"/pages/sampling?period={DECEMBER}")
+    walk.check("sampling")
+    assert page.locator("#effect-table tbody tr").count() >= 4
+    page.locator(f"a.draw-link[href='/pages/sampling/draws/{drawn['draw_id']}']").click()
+    page.wait_for_url(f"**/pages/sampling/draws/{drawn['draw_id']}")
+    assert page.locator("#targets-table tbody tr").count() == drawn["targets"]
+    assert page.locator("#progress").inner_text().startswith(f"0 / {drawn['targets']}")
+    walk.check("draw")
+    target = drawn["items"][0]["uscc"]
+    walk.go(f"/pages/enterprises/{target}")
+    assert drawn["draw_id"] in page.locator("#enterprise-draws").inner_text()
 
     page.click("#logout")
     page.wait_for_url("**/pages/login")

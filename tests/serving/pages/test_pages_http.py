@@ -12,7 +12,7 @@ from serving.results.store import ResultsStore
 from tests.serving.api.conftest import DECEMBER, Deployment
 from tests.serving.pages.conftest import csrf_of, login
 
-PAGES = ["/pages/", "/pages/model", f"/pages/?period={DECEMBER}"]
+PAGES = ["/pages/", "/pages/model", f"/pages/?period={DECEMBER}", "/pages/sampling"]
 
 
 def an_enterprise(deployment: Deployment, inside: bool = True) -> str:
@@ -29,7 +29,8 @@ def test_every_page_without_a_session_redirects_to_the_login(deployment: Deploym
                                                              pages: httpx.Client) -> None:
     uscc = an_enterprise(deployment)
     for path in [*PAGES, f"/pages/enterprises/{uscc}", f"/pages/enterprises/{uscc}/repair",
-                 f"/pages/cells?period={DECEMBER}&region=41&industry=C"]:
+                 f"/pages/cells?period={DECEMBER}&region=41&industry=C", "/pages/sampling",
+                 "/pages/sampling/draws/unknown"]:
         response = pages.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/pages/login"
@@ -111,6 +112,8 @@ def test_bad_input_answers_4xx_pages(regulator: httpx.Client) -> None:
     assert regulator.get("/pages/?period=2020-01-31").status_code == 404
     assert regulator.get("/pages/?status=lost").status_code == 422
     assert regulator.get("/pages/enterprises/91410100MA00000000").status_code == 404
+    assert regulator.get("/pages/sampling/draws/nothing-like-it").status_code == 404
+    assert regulator.get("/pages/sampling/draws/bad!id").status_code == 422
     assert regulator.get("/pages/cells?period=2025-12-31&region=x&industry=C"
                          ).status_code == 422
     token = csrf_of(regulator.get("/pages/").text)
@@ -147,3 +150,25 @@ def test_the_language_switch_stays_on_this_site(regulator: httpx.Client) -> None
     assert moved.headers["location"] == "/pages/model"
     english = regulator.get("/pages/model")
     assert '<html lang="en">' in english.text and "Model in service" in english.text
+
+
+def test_draws_on_the_pages_keep_to_the_region(deployment: Deployment,
+                                               regulator: httpx.Client) -> None:
+    made = httpx.post(f"{deployment.url}/v1/sampling/draws", timeout=600,
+                      json={"period": DECEMBER.isoformat(), "task": "GEN",
+                            "seed": "pages http test"}, headers=deployment.headers("sampling"))
+    assert made.status_code == 201, made.text
+    drawn = made.json()
+    page = regulator.get(f"/pages/sampling/draws/{drawn['draw_id']}")
+    assert page.status_code == 200 and page.text.count('class="uscc"') == drawn["targets"]
+    assert drawn["draw_id"] in regulator.get(f"/pages/sampling?period={DECEMBER}").text
+    target = drawn["items"][0]["uscc"]
+    assert drawn["draw_id"] in regulator.get(f"/pages/enterprises/{target}").text
+    with httpx.Client(base_url=deployment.url, timeout=60) as county:
+        assert login(county, deployment.keys["regulator_region"]).status_code == 303
+        assert county.get(f"/pages/sampling/draws/{drawn['draw_id']}").status_code == 404
+        assert drawn["draw_id"] not in county.get(f"/pages/sampling?period={DECEMBER}").text
+        inside = [t["uscc"] for t in drawn["items"]
+                  if t["region_code"].startswith(deployment.region)]
+        if inside:  # a province-wide draw is not the county's to read
+            assert drawn["draw_id"] not in county.get(f"/pages/enterprises/{inside[0]}").text

@@ -140,5 +140,7 @@ def test_every_text_a_template_asks_for_exists_in_both_languages() -> None:
     assert asked and asked - set(TEXT) == set()
     statuses = {f"st_{s}" for s in ("open", "in_progress", "resolved", "dismissed")}
     assert statuses <= set(TEXT)  # asked for as "st_" ~ status
+    results = {f"res_{r}" for r in ("pending", "no_problem", "problem_found", "not_located")}
+    assert results | {"part_random", "part_key"} <= set(TEXT)
     assert all(zh and en and zh != en for zh, en in TEXT.values())
     assert translate("overview", "en") == "Overview" and translate("overview", "zh") == "总览"
