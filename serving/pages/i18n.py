@@ -155,6 +155,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "routed": ("移送部门", "Routed to"),
     "cancelled": ("已撤销", "cancelled"),
     "active": ("有效", "active"),
+    "draw_status": ("状态", "Status"),
+    "by_prefecture": ("各地市", "By prefecture"),
     "effect": ("抽查效果：各分类每次检查发现问题比例", "Effect: problems found per inspection "
                                                 "by class"),
     "inspected": ("已检查", "Inspected"),
