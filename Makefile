@@ -12,7 +12,7 @@ DEMO_TRIALS ?= 8
 DEMO_TRAIN_PERIODS ?= 12
 DEMO_RESULTS := sqlite:///$(DEMO_DIR)/results.db
 
-.PHONY: install demo serve test lint clean
+.PHONY: install browser demo serve test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +60,20 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: lint
+# The browser tests drive Debian's chromium (never a browser download) and need the CJK fonts
+# to render Chinese: installed with apt-get when missing (as root), else named.
+browser:
+	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q Noto; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+		else \
+			echo "the browser tests need Debian's chromium and fonts-noto-cjk:" \
+				"sudo apt-get install chromium fonts-noto-cjk" >&2; exit 2; \
+		fi; \
+	fi
+
+test: lint browser
 	$(BIN)/python -m pytest
 
 clean:
