@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from serving.access.keys import ApiKey, Unauthenticated
 from serving.access.roles import Permission, allows
+from serving.api.audit_trail import AuditDraft
 from serving.api.problems import Problem
 from serving.api.state import ServiceState
 from serving.use_cases.scope import Scope
@@ -37,6 +38,31 @@ class Caller:
 async def service(request: Request) -> ServiceState:
     """The loaded objects the app was started with."""
     return request.app.state.service
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why an authenticated key may not go on: 403 (its role) or 429 (its rate)."""
+
+    status: int
+    detail: str
+    headers: dict[str, str]
+
+
+def admit(state: ServiceState, key: ApiKey, permission: Permission,
+          audit: AuditDraft) -> Refusal | None:
+    """Record who called for the audit log, then check the key's role and count it against
+    its rate: None when it may go on. The API and the pages both admit a key so."""
+    audit.key_id, audit.role = key.key_id, key.role.value
+    if not allows(key.role, permission):
+        audit.outcome = "forbidden"
+        return Refusal(403, f"the {key.role.value} role may not {permission.value}", {})
+    wait = state.rate_limiter.hit(key.key_id)
+    if wait is not None:
+        audit.outcome = "rate limited"
+        return Refusal(429, f"rate limit of {state.rate_limiter.description} exceeded; "
+                            f"retry after {wait} s", {"Retry-After": str(wait)})
+    return None
 
 
 def require(permission: Permission) -> Callable[..., Caller]:
@@ -57,15 +83,9 @@ def require(permission: Permission) -> Callable[..., Caller]:
             audit.outcome = f"unauthenticated: {error.reason}"
             raise Problem(401, "a valid API key is required: send it as "
                                "'Authorization: Bearer KEY'", headers=CHALLENGE) from None
-        audit.key_id, audit.role = key.key_id, key.role.value
-        if not allows(key.role, permission):
-            audit.outcome = "forbidden"
-            raise Problem(403, f"the {key.role.value} role may not {permission.value}")
-        wait = state.rate_limiter.hit(key.key_id)
-        if wait is not None:
-            audit.outcome = "rate limited"
-            raise Problem(429, f"rate limit of {state.rate_limiter.description} exceeded; "
-                               f"retry after {wait} s", headers={"Retry-After": str(wait)})
+        refused = admit(state, key, permission, audit)
+        if refused is not None:
+            raise Problem(refused.status, refused.detail, headers=refused.headers)
         return Caller(key, Scope(key.region))
 
     return dependency

@@ -19,8 +19,9 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 
 from serving.access.keys import ApiKey, Unauthenticated
-from serving.access.roles import Permission, allows
+from serving.access.roles import Permission
 from serving.access.sessions import PageSession, PageSessions
+from serving.api.security import admit
 from serving.api.state import ServiceState
 from serving.pages.i18n import LANGUAGES
 from serving.use_cases.scope import Scope
@@ -101,16 +102,9 @@ def page_caller(permission: Permission) -> Callable[..., PageCaller]:
             audit.outcome = f"unauthenticated: {error.reason}"
             sessions(request).end(request.cookies.get(SESSION_COOKIE), now)
             raise LoginRequired() from None
-        audit.key_id, audit.role = key.key_id, key.role.value
-        if not allows(key.role, permission):
-            audit.outcome = "forbidden"
-            raise PageRefused(403, f"the {key.role.value} role may not {permission.value}")
-        wait = state.rate_limiter.hit(key.key_id)
-        if wait is not None:
-            audit.outcome = "rate limited"
-            raise PageRefused(429, f"rate limit of {state.rate_limiter.description} "
-                                   f"exceeded; retry after {wait} s",
-                              {"Retry-After": str(wait)})
+        refused = admit(state, key, permission, audit)
+        if refused is not None:
+            raise PageRefused(refused.status, refused.detail, refused.headers)
         return PageCaller(key, Scope(key.region), session, language_of(request))
 
     return dependency

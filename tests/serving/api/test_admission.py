@@ -1,0 +1,43 @@
+"""Admitting an authenticated key, as the API and the pages both do: its role, then its rate,
+each refusal recorded for the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+from serving.access.keys import ApiKey
+from serving.access.roles import Permission, Role
+from serving.api.audit_trail import AuditDraft
+from serving.api.rate_limit import RateLimiter
+from serving.api.security import Refusal, admit
+
+
+def key(role: Role) -> ApiKey:
+    return ApiKey(key_id="0123456789ab", name="test", role=role, region=None,
+                  created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), expires_at=None,
+                  revoked_at=None)
+
+
+def test_a_key_within_its_role_and_rate_goes_on_then_waits() -> None:
+    state = SimpleNamespace(rate_limiter=RateLimiter("2/minute"))
+    audit = AuditDraft()
+    assert admit(state, key(Role.REGULATOR), Permission.READ_HISTORY, audit) is None
+    assert (audit.key_id, audit.role, audit.outcome) == ("0123456789ab", "regulator", None)
+    assert admit(state, key(Role.REGULATOR), Permission.READ_HISTORY, AuditDraft()) is None
+    third = AuditDraft()
+    refused = admit(state, key(Role.REGULATOR), Permission.READ_HISTORY, third)
+    assert isinstance(refused, Refusal) and refused.status == 429
+    assert refused.detail.startswith("rate limit of 2/minute exceeded; retry after ")
+    assert 1 <= int(refused.headers["Retry-After"]) <= 60
+    assert third.outcome == "rate limited"
+
+
+def test_a_role_without_the_permission_is_refused_before_counting() -> None:
+    state = SimpleNamespace(rate_limiter=RateLimiter("1/minute"))
+    audit = AuditDraft()
+    refused = admit(state, key(Role.SAMPLING), Permission.READ_EXPLANATIONS, audit)
+    assert refused == Refusal(403, "the sampling role may not read_explanations", {})
+    assert audit.outcome == "forbidden" and audit.role == "sampling"
+    assert admit(state, key(Role.SAMPLING), Permission.READ_CLASSIFICATIONS,
+                 AuditDraft()) is None  # the refusal did not use up the rate
