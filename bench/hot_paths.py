@@ -1,0 +1,72 @@
+"""Benchmark: the per-request work of scoring one enterprise, in process, on the
+production-size model that bench/service.py registers (run that first: it caches the model
+and a sample of 400 enterprises' feature rows under --work).
+
+- one row through LightGBM's predict and through the TreeSHAP kernel, on all threads (the
+  baseline: what both did before `models.risk_model.prediction_threads`) and on one thread;
+- one supplied row scored, judged and explained (`score_feature_rows`, explain=True, and the
+  API's explanation lines), per request.
+
+    .venv/bin/python bench/hot_paths.py --work /work/bench-data
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from service import REGISTERED, tracking_uri
+
+from models.explain.points import Explainer
+from models.explain.treeshap import shap_values
+from models.policy.profiles import profile
+from models.registry import ModelRegistry
+from serving.api.schemas.explanation import ExplanationPublic
+from serving.use_cases.score import rows_table, score_feature_rows
+
+
+def per_call_ms(call, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        call()
+    started = time.perf_counter()
+    for _ in range(repeat):
+        call()
+    return (time.perf_counter() - started) / repeat * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work", type=Path, default=Path("data/bench"))
+    parser.add_argument("--enterprises", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    samples = sorted(args.work.glob("service-bench-sample-*.json"))
+    if not samples:
+        raise SystemExit(f"no sample under {args.work}: run bench/service.py first")
+    rows = json.loads(samples[-1].read_text())["rows"]
+    loaded = ModelRegistry(tracking_uri(args.work, args.enterprises)).load(
+        f"models:/{REGISTERED}@champion")
+    chain, explainer, jurisdiction = loaded.model, Explainer(loaded.model), profile()
+    x = chain.spec.matrix(rows_table(rows[:1]), "rows")
+    print(f"model {loaded.version}: {chain.booster.num_trees()} trees, {x.shape[1]} features")
+    for label, threads in (("all threads (before)", 0), ("one thread (now)", 1)):
+        predict = per_call_ms(lambda t=threads: chain.raw_of(x, t), args.repeat)
+        shap = per_call_ms(lambda t=threads: shap_values(explainer.forest, x, t or None),
+                           args.repeat)
+        print(f"  one row, {label}: predict {predict:.2f} ms, TreeSHAP {shap:.2f} ms")
+    index = iter(range(10**9))
+
+    def request() -> None:
+        row = rows[next(index) % len(rows)]
+        found = score_feature_rows(loaded, rows_table([row]), jurisdiction, explain=True,
+                                   explainer=explainer)
+        ExplanationPublic.of(found[0].explanation, loaded.version, 10)
+
+    print(f"  one supplied row scored and explained (top 10): "
+          f"{per_call_ms(request, args.repeat):.1f} ms per request")
+
+
+if __name__ == "__main__":
+    main()
