@@ -24,7 +24,7 @@ from models.explain.treeshap import shap_values
 from models.policy.profiles import profile
 from models.registry import ModelRegistry
 from serving.api.schemas.explanation import ExplanationPublic
-from serving.use_cases.score import rows_table, score_feature_rows
+from serving.use_cases.score import feature_rows, rows_table, score_feature_rows
 
 
 def per_call_ms(call, repeat: int) -> float:  # type: ignore[no-untyped-def]
@@ -60,7 +60,7 @@ def main() -> None:
 
     def request() -> None:
         row = rows[next(index) % len(rows)]
-        found = score_feature_rows(loaded, rows_table([row]), jurisdiction, explain=True,
+        found = score_feature_rows(loaded, feature_rows([row]), jurisdiction, explain=True,
                                    explainer=explainer)
         ExplanationPublic.of(found[0].explanation, loaded.version, 10)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from features.catalog import BY_NAME, NON_NEGATIVE
+from models.columns import PyColumns
 
 
 class FeatureTableError(ValueError):
@@ -109,8 +111,11 @@ class FeatureSpec:
     def categorical_indices(self) -> list[int]:
         return [i for i, n in enumerate(self.names) if n in self.levels]
 
-    def matrix(self, table: pa.Table | pd.DataFrame, source: str = "table") -> npt.NDArray:
+    def matrix(self, table: pa.Table | pd.DataFrame | PyColumns,
+               source: str = "table") -> npt.NDArray:
         """The float64 matrix the booster reads, rows in input order."""
+        if isinstance(table, PyColumns):
+            return self._matrix_of_values(table, source)
         table = as_arrow(table)
         present = set(table.column_names)  # a new list at every access: read it once
         missing = [n for n in self.names if n not in present]
@@ -124,6 +129,48 @@ class FeatureSpec:
             out[:, j] = self._encode(table[name], name, source)
         self._check_values(out, source)
         return out
+
+    def _matrix_of_values(self, columns: PyColumns, source: str) -> npt.NDArray:
+        """`matrix` of a few rows held as Python values, equal to that of their Arrow table."""
+        present = set(columns.column_names)
+        missing = [n for n in self.names if n not in present]
+        if missing:
+            raise FeatureTableError(
+                f"{source}: expected feature columns {', '.join(missing)}; not found "
+                f"(the table has {len(present)} columns)"
+            )
+        out = np.empty((columns.num_rows, len(self.names)), dtype=np.float64, order="F")
+        numeric, values = [], []
+        for j, name in enumerate(self.names):
+            kind = columns.kind_of(name)
+            if name in self.levels and kind in ("null", "text"):
+                index = self._level_index[name]
+                out[:, j] = [index.get(v, np.nan) for v in columns.values(name)]
+            elif name not in self.levels and kind in ("null", "bool", "int", "float"):
+                numeric.append(j)
+                values.append([np.nan if v is None else v for v in columns.values(name)])
+            else:  # a conversion only Arrow defines (text to number, number to category…)
+                out[:, j] = self._encode(columns.arrow(name).table[name], name, source)
+        if numeric:  # one conversion for every plain number (bool as 0/1, as Arrow casts)
+            out[:, numeric] = np.array(values, dtype=np.float64).T
+        self._check_values(out, source)
+        return out
+
+    @cached_property
+    def _level_index(self) -> dict[str, dict[str, float]]:
+        """Per categorical feature, each level's index as the matrix holds it."""
+        found: dict[str, dict[str, float]] = {}
+        for name, levels in self.levels.items():
+            index = found[name] = {}
+            for i, level in enumerate(levels):
+                index.setdefault(level, float(i))  # the first, as Arrow's index_in
+        return found
+
+    @cached_property
+    def _non_negative(self) -> npt.NDArray[np.bool_]:
+        """Per feature (model order), whether its catalog unit cannot be negative."""
+        return np.array([name not in self.levels and name in BY_NAME
+                         and BY_NAME[name].unit in NON_NEGATIVE for name in self.names])
 
     def _encode(self, column: pa.ChunkedArray, name: str, source: str) -> npt.NDArray:
         if name in self.levels:
@@ -149,11 +196,8 @@ class FeatureSpec:
         negative one where its catalog unit cannot be negative, naming its first such row."""
         if not out.size:
             return
-        non_negative = np.array([name not in self.levels and name in BY_NAME
-                                 and BY_NAME[name].unit in NON_NEGATIVE
-                                 for name in self.names])
         infinite = np.isinf(out)
-        negative = (out < 0) & non_negative[None, :]
+        negative = (out < 0) & self._non_negative[None, :]
         flawed = np.flatnonzero(infinite.any(axis=0) | negative.any(axis=0))
         if not flawed.size:
             return

@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from features.catalog import BY_NAME, DIMENSION_NAMES
+from models.columns import Columns, columns_of
 from models.explain.points import Attribution, Explainer
 from models.explain.values import describe_value
 from models.levels import LEVELS
@@ -71,24 +72,27 @@ def explain_rows(
     return explanations_of(table, attribution, judgement, rules, id_column)
 
 
-def explanations_of(table: pa.Table, attribution: Attribution, judgement: Judgement,
+_DIMENSIONS = {name: str(entry.dimension) for name, entry in BY_NAME.items()}
+"""Each catalog feature's indicator dimension, as an explanation's totals are keyed."""
+
+
+def explanations_of(table: pa.Table | Columns, attribution: Attribution, judgement: Judgement,
                     rules: RuleSet, id_column: str = "uscc") -> list[Explanation]:
     """`explain_rows` from an attribution and a judgement of ``table``'s rows already made
     (a caller that needs the judgement too makes it once)."""
-    return [_explanation(table, i, attribution, judgement, rules, id_column)
-            for i in range(table.num_rows)]
+    columns = columns_of(table)
+    return [_explanation(columns, i, attribution, judgement, rules, id_column)
+            for i in range(columns.num_rows)]
 
 
-def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement: Judgement,
+def _explanation(table: Columns, row: int, attribution: Attribution, judgement: Judgement,
                  rules: RuleSet, id_column: str) -> Explanation:
     features = []
     dimensions = {str(d): 0.0 for d in DIMENSION_NAMES}
-    for j, name in enumerate(attribution.names):
-        value = table[name][row].as_py()
+    for name, points in zip(attribution.names, attribution.points[row].tolist(), strict=True):
+        value = table.values(name)[row]
         zh, en = describe_value(name, value)
-        points = float(attribution.points[row, j])
-        entry = BY_NAME.get(name)
-        dimension = str(entry.dimension) if entry else ""
+        dimension = _DIMENSIONS.get(name, "")
         if dimension:
             dimensions[dimension] += points
         features.append(Line("feature", name, zh, en, points, dimension,
@@ -100,7 +104,7 @@ def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement:
             continue
         points = float(judgement.points[row, j])
         if step == FUSION_ID and rules.fusion is not None:
-            grade = table[rules.fusion.grade_feature][row].as_py()
+            grade = table.values(rules.fusion.grade_feature)[row]
             zh, en = describe_value(rules.fusion.grade_feature, grade)
             lines.append(Line("fusion", step, zh, en, points, reason_zh=rules.fusion.reason.zh,
                               reason_en=rules.fusion.reason.en))
@@ -110,8 +114,9 @@ def _explanation(table: pa.Table, row: int, attribution: Attribution, judgement:
             lines.append(Line("rule", step, f"{verb} {rule.level} 类", f"{rule.action} "
                               f"{rule.level}", points, reason_zh=rule.reason.zh,
                               reason_en=rule.reason.en))
-    as_of = table["as_of"][row].as_py() if "as_of" in table.column_names else None
-    uscc = str(table[id_column][row].as_py()) if id_column in table.column_names else str(row)
+    names = table.column_names
+    as_of = table.values("as_of")[row] if "as_of" in names else None
+    uscc = str(table.values(id_column)[row]) if id_column in names else str(row)
     return Explanation(
         uscc=uscc, as_of=as_of, base_points=attribution.base_points, features=features,
         rules=lines, model_score=float(judgement.model_score[row]),

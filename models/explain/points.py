@@ -45,16 +45,19 @@ class Explainer:
         self.model = model
         self.threads = threads
         self.forest: CompiledForest = compile_forest(model.booster)
+        self._base_points = float(model.calibrated([float(self.forest.expected_value)])[1][0])
 
-    def attribute(self, x: FloatArray) -> Attribution:
-        """Attribution for the model's feature matrix ``x`` (`FeatureSpec.matrix`)."""
+    def attribute(self, x: FloatArray, raw: FloatArray | None = None) -> Attribution:
+        """Attribution for the model's feature matrix ``x`` (`FeatureSpec.matrix`); ``raw``:
+        its log-odds when the caller has predicted them already."""
         threads = self.threads or prediction_threads(len(x)) or None
         contributions = shap_values(self.forest, x, threads)
         phi = contributions[:, :-1]
         z0 = float(self.forest.expected_value)
-        raw = self.model.raw_of(x, threads or 0)
+        if raw is None:
+            raw = self.model.raw_of(x, threads or 0)
         score = self.model.calibrated(raw)[1]
-        base = float(self.model.calibrated([z0])[1][0])
+        base = self._base_points
         total = phi.sum(axis=1)
         moved = np.abs(total) > NEGLIGIBLE_LOG_ODDS
         ratio = np.divide(score - base, total, out=np.zeros_like(total), where=moved)

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import cast
 
 from features.catalog import BY_NAME, Feature, Unit
@@ -18,9 +19,10 @@ from features.reference.industries import BY_LETTER
 GRADES = {1: "A", 2: "B", 3: "C", 4: "D"}
 
 
+@lru_cache(maxsize=1 << 16, typed=True)
 def describe_value(name: str, value: object) -> tuple[str, str]:
     """(中文, English) for feature ``name`` at ``value``; bring-your-own columns keep their
-    name."""
+    name. Remembered: most features take few values, and an explanation describes them all."""
     feature = BY_NAME.get(name)
     if feature is None:
         return f"{name}：{value}", f"{name}: {value}"

@@ -19,8 +19,6 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -32,6 +30,7 @@ from pydantic import (
 )
 
 from features.catalog import BY_NAME
+from models.columns import Columns
 
 BoolArray = npt.NDArray[np.bool_]
 Scalar = float | int | str
@@ -78,17 +77,12 @@ class Comparison(BaseModel):
     def features(self) -> set[str]:
         return {self.feature}
 
-    def evaluate(self, table: pa.Table) -> BoolArray:
-        column = table[self.feature]
-        present = column.is_valid().to_numpy(zero_copy_only=False)
+    def evaluate(self, columns: Columns) -> BoolArray:
+        present = columns.valid(self.feature)
         if self.op in ("missing", "present"):
             return ~present if self.op == "missing" else present
-        if BY_NAME[self.feature].is_categorical:
-            data = np.asarray(pc.cast(column, pa.string()).fill_null("").to_numpy(
-                zero_copy_only=False), dtype=object)
-        else:
-            data = pc.cast(column, pa.float64()).fill_null(np.nan).to_numpy(
-                zero_copy_only=False)
+        data = (columns.texts(self.feature) if BY_NAME[self.feature].is_categorical
+                else columns.numbers(self.feature))
         return present & _compare(data, self.op, self.value)
 
 
@@ -119,8 +113,8 @@ class AllOf(BaseModel):
     def features(self) -> set[str]:
         return set().union(*(c.features() for c in self.all_of))
 
-    def evaluate(self, table: pa.Table) -> BoolArray:
-        return np.logical_and.reduce([c.evaluate(table) for c in self.all_of])
+    def evaluate(self, columns: Columns) -> BoolArray:
+        return np.logical_and.reduce([c.evaluate(columns) for c in self.all_of])
 
 
 class AnyOf(BaseModel):
@@ -130,8 +124,8 @@ class AnyOf(BaseModel):
     def features(self) -> set[str]:
         return set().union(*(c.features() for c in self.any_of))
 
-    def evaluate(self, table: pa.Table) -> BoolArray:
-        return np.logical_or.reduce([c.evaluate(table) for c in self.any_of])
+    def evaluate(self, columns: Columns) -> BoolArray:
+        return np.logical_or.reduce([c.evaluate(columns) for c in self.any_of])
 
 
 class Not(BaseModel):
@@ -141,8 +135,8 @@ class Not(BaseModel):
     def features(self) -> set[str]:
         return self.negated.features()
 
-    def evaluate(self, table: pa.Table) -> BoolArray:
-        return ~self.negated.evaluate(table)
+    def evaluate(self, columns: Columns) -> BoolArray:
+        return ~self.negated.evaluate(columns)
 
 
 def _condition_kind(raw: Any) -> str | None:

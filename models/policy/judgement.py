@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 
+from models.columns import Columns, columns_of
 from models.levels import LEVELS
 from models.policy.profiles import Profile
 from models.policy.rules import Rule, RuleSet
@@ -74,13 +74,14 @@ class Judgement:
 
 
 def judge(
-    model_score: npt.ArrayLike, features: pa.Table, rules: RuleSet, profile: Profile,
+    model_score: npt.ArrayLike, table: pa.Table | Columns, rules: RuleSet, profile: Profile,
     as_of: dt.date | None = None,
 ) -> Judgement:
-    """Apply ``rules`` to rows of ``features`` scored ``model_score``.
+    """Apply ``rules`` to rows of ``table`` scored ``model_score``.
 
     Rules are in effect by date: ``as_of`` for every row, or each row's ``as_of`` column.
     """
+    features = columns_of(table)
     score = np.array(model_score, dtype=np.float64)
     if score.shape != (features.num_rows,):
         raise ValueError(f"judge: {score.shape[0]} scores for {features.num_rows} rows")
@@ -147,7 +148,7 @@ class _State:
         rows = fired[:, columns].any(axis=1) & applies(bound)
         self.move(rows, bound, columns[choice])
 
-    def fuse(self, features: pa.Table, rules: RuleSet, has_grade: npt.NDArray[np.bool_]) -> None:
+    def fuse(self, features: Columns, rules: RuleSet, has_grade: npt.NDArray[np.bool_]) -> None:
         fusion = rules.fusion
         assert fusion is not None
         grade = _grade_index(features, rules)
@@ -156,19 +157,19 @@ class _State:
         self.move(has_grade & (fused != self.level), fused, self.points.shape[1] - 1)
 
 
-def _row_dates(features: pa.Table, as_of: dt.date | None) -> npt.NDArray[np.datetime64]:
+def _row_dates(features: Columns, as_of: dt.date | None) -> npt.NDArray[np.datetime64]:
     if as_of is not None:
         return np.full(features.num_rows, np.datetime64(as_of, "D"))
     if "as_of" not in features.column_names:
         raise RuleInputError("rules need the date they apply at: the feature table has no "
                              "'as_of' column, so pass the as-of date")
-    column = features["as_of"]
-    if column.null_count:
-        raise RuleInputError(f"column 'as_of': {column.null_count} rows have no date")
-    return pc.cast(column, pa.date32()).to_numpy(zero_copy_only=False).astype("datetime64[D]")
+    undated = int((~features.valid("as_of")).sum())
+    if undated:
+        raise RuleInputError(f"column 'as_of': {undated} rows have no date")
+    return features.dates("as_of")
 
 
-def _fires(rule: Rule, features: pa.Table, dates: npt.NDArray[np.datetime64]) -> npt.NDArray:
+def _fires(rule: Rule, features: Columns, dates: npt.NDArray[np.datetime64]) -> npt.NDArray:
     missing = sorted(rule.when.features() - set(features.column_names))
     if missing:
         raise RuleInputError(f"rule {rule.id!r} needs feature columns the table lacks: "
@@ -182,22 +183,21 @@ def _fires(rule: Rule, features: pa.Table, dates: npt.NDArray[np.datetime64]) ->
     return in_effect & rule.when.evaluate(features)
 
 
-def _grade_values(features: pa.Table, rules: RuleSet) -> FloatArray:
+def _grade_values(features: Columns, rules: RuleSet) -> FloatArray:
     fusion = rules.fusion
     if fusion is None:
         return np.full(features.num_rows, np.nan)
     if fusion.grade_feature not in features.column_names:
         raise RuleInputError(f"fusion needs the feature column {fusion.grade_feature!r}, "
                              "which the table lacks")
-    column = pc.cast(features[fusion.grade_feature], pa.float64())
-    return column.fill_null(np.nan).to_numpy(zero_copy_only=False)
+    return features.numbers(fusion.grade_feature)
 
 
-def _has_grade(features: pa.Table, rules: RuleSet) -> npt.NDArray[np.bool_]:
+def _has_grade(features: Columns, rules: RuleSet) -> npt.NDArray[np.bool_]:
     return _grade_index(features, rules) >= 0
 
 
-def _grade_index(features: pa.Table, rules: RuleSet) -> LevelArray:
+def _grade_index(features: Columns, rules: RuleSet) -> LevelArray:
     """Domain grade as a level index, −1 when the enterprise has none (or an unknown value)."""
     values = _grade_values(features, rules)
     index = np.full(values.shape, -1, dtype=np.int8)

@@ -17,6 +17,7 @@ from features.coverage import DateOutsideData
 from features.enterprise_features import EnterpriseFeatures
 from features.reference.uscc import uscc_problem
 from models.classification import classify
+from models.columns import Columns, PyColumns, columns_of
 from models.explain.explanation import Explanation, explanations_of
 from models.explain.points import Explainer
 from models.feature_frame import FeatureTableError, InputWarning
@@ -144,7 +145,7 @@ class ScoredEnterprises:
 
 
 def score_feature_rows(
-    model: LoadedModel, rows: pa.Table, profile: Profile, *, explain: bool,
+    model: LoadedModel, rows: pa.Table | PyColumns, profile: Profile, *, explain: bool,
     explainer: Explainer | None = None, as_of: dt.date | None = None,
 ) -> list[EnterpriseScore]:
     """Score, judge and (with ``explain``) explain supplied feature rows, in input order.
@@ -154,21 +155,24 @@ def score_feature_rows(
     Pass ``explainer`` to reuse the model's compiled explanation tables across calls.
     """
     _require_rows(rows.num_rows, "rows")
-    _check_columns(model, rows)
+    columns = columns_of(rows)
+    _check_columns(model, columns)
     chain, rules = model.model, model.model.rules
     try:
-        x = chain.spec.matrix(rows, "rows")
-        probability, score = chain.calibrated(chain.raw_of(x))
-        judgement = judge(score, rows, rules, profile, as_of)
+        x = chain.spec.matrix(columns if isinstance(columns, PyColumns) else rows, "rows")
+        raw = chain.raw_of(x)
+        probability, score = chain.calibrated(raw)
+        judgement = judge(score, columns, rules, profile, as_of)
     except (FeatureTableError, RuleInputError) as error:
         raise InvalidRequest(str(error)) from None
     explanations = None
     if explain:
-        attribution = (explainer or Explainer(chain)).attribute(x)
-        explanations = explanations_of(rows, attribution, judgement, rules)
+        attribution = (explainer or Explainer(chain)).attribute(x, raw)
+        explanations = explanations_of(columns, attribution, judgement, rules)
     steps = [_step_text(rules, step) for step in judgement.step_ids]
-    codes = rows["uscc"].to_pylist() if "uscc" in rows.column_names else [None] * rows.num_rows
-    dates = (rows["as_of"].to_pylist() if as_of is None and "as_of" in rows.column_names
+    names = columns.column_names
+    codes = columns.values("uscc") if "uscc" in names else [None] * rows.num_rows
+    dates = (columns.values("as_of") if as_of is None and "as_of" in names
              else [as_of] * rows.num_rows)
     scores = []
     for i in range(rows.num_rows):
@@ -217,6 +221,17 @@ def score_enterprises(
         missing=tuple(c for c in codes if c not in by_code),
         as_of=date, model_version=model.version, rules_version=model.rules_version,
         profile=profile.key, store_version=features.version)
+
+
+def feature_rows(rows: Sequence[Mapping[str, object]]) -> pa.Table | PyColumns:
+    """Supplied feature rows (JSON objects) as `score_feature_rows` reads them: a few as
+    Python values (`models.columns`), more, or of unusual values, as a table (`rows_table`);
+    either way read alike."""
+    _require_rows(len(rows), "rows")
+    if any("as_of" in row for row in rows):
+        rows = [{**row, "as_of": _iso_date(row["as_of"], i)} if "as_of" in row else row
+                for i, row in enumerate(rows)]
+    return PyColumns.of_dicts(rows) or rows_table(rows)
 
 
 def rows_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
@@ -274,7 +289,7 @@ def _codes(usccs: Sequence[str]) -> list[str]:
     return codes
 
 
-def _check_columns(model: LoadedModel, rows: pa.Table) -> None:
+def _check_columns(model: LoadedModel, rows: Columns) -> None:
     """Every feature the model and its rules read, no unknown column, each of its type."""
     needed = [*model.model.spec.names,
               *sorted(model.model.rules.features() - set(model.model.spec.names))]
@@ -288,27 +303,26 @@ def _check_columns(model: LoadedModel, rows: pa.Table) -> None:
         raise InvalidRequest(f"rows: unknown columns {', '.join(unknown)}: expected feature "
                              "names of the catalog, uscc or as_of")
     for name in rows.column_names:
-        column = rows[name]
-        if pa.types.is_null(column.type):
+        kind = rows.type_of(name)
+        if pa.types.is_null(kind):
             continue
         if name == "uscc" or (name in BY_NAME and BY_NAME[name].is_categorical):
-            if not pa.types.is_string(column.type) and not pa.types.is_large_string(
-                    column.type):
+            if not pa.types.is_string(kind) and not pa.types.is_large_string(kind):
                 raise InvalidRequest(f"rows: column {name!r}: expected text, found "
-                                     f"{column.type}{_first(column)}")
+                                     f"{kind}{_first(rows.values(name))}")
         elif name == "as_of":
-            if not pa.types.is_date(column.type):
+            if not pa.types.is_date(kind):
                 raise InvalidRequest(f"rows: column 'as_of': expected dates, found "
-                                     f"{column.type}{_first(column)}")
-        elif not (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
-                  or pa.types.is_boolean(column.type)):
+                                     f"{kind}{_first(rows.values(name))}")
+        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                  or pa.types.is_boolean(kind)):
             raise InvalidRequest(f"rows: column {name!r}: expected numbers, found "
-                                 f"{column.type}{_first(column)}")
+                                 f"{kind}{_first(rows.values(name))}")
 
 
-def _first(column: pa.ChunkedArray) -> str:
+def _first(values: list[object]) -> str:
     """Where the first value of a column is, and what it is."""
-    for row, value in enumerate(column.to_pylist(), start=1):
+    for row, value in enumerate(values, start=1):
         if value is not None:
             return f" (row {row}: {value!r})"
     return ""

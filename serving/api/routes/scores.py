@@ -21,7 +21,7 @@ from serving.api.security import Caller, require, service
 from serving.api.state import ServiceState
 from serving.use_cases.score import (
     EnterpriseScore,
-    rows_table,
+    feature_rows,
     score_enterprises,
     score_feature_rows,
 )
@@ -59,7 +59,7 @@ def scores(request: Request, body: ScoreCreate,
     served = state.models.current
     request.state.audit.extra["enterprises"] = body.count
     if body.rows is not None:
-        found = score_feature_rows(served.loaded, rows_table(body.rows), state.profile,
+        found = score_feature_rows(served.loaded, feature_rows(body.rows), state.profile,
                                    explain=explain, explainer=served.explainer)
         missing: tuple[str, ...] = ()
     else:
