@@ -45,6 +45,7 @@ import sqlglot.expressions as sge
 from features.contract import TABLES
 from features.coverage import check_covered
 from features.engineering.build import assemble, record_features
+from features.joined_calls import JoinedCalls
 from features.store import Store
 
 COLUMNS = {
@@ -167,8 +168,9 @@ def _without_aggregate_filters(node: sge.Expression) -> sge.Expression:
 class EnterpriseFeatures:
     """The features of a few enterprises at any covered date, from one pinned store version.
 
-    Thread-safe: a call takes a session (a DuckDB cursor with its own tables and prepared
-    statements) from a pool, which grows when every session is busy.
+    Thread-safe: concurrent `compute` calls join one run (`features.joined_calls`); a run
+    takes a session (a DuckDB cursor with its own tables and prepared statements) from a
+    pool, which grows when every session is busy (what-ifs run beside `compute`).
     """
 
     def __init__(self, store: Store, threads: int = 1) -> None:
@@ -202,6 +204,7 @@ class EnterpriseFeatures:
         self._sessions: queue.SimpleQueue[_Session] = queue.SimpleQueue()
         # The date asked for almost always is compiled and prepared now.
         self._sessions.put(_Session(self._database, self.data_end))
+        self._joined: JoinedCalls[FewFeatures] = JoinedCalls(self._compute_now, _part)
 
     @property
     def enterprises(self) -> int:
@@ -240,7 +243,14 @@ class EnterpriseFeatures:
         records do not cover.
         """
         self.require_covered(as_of, option)
-        wanted = list(dict.fromkeys(usccs))
+        return self._joined(as_of, list(dict.fromkeys(usccs)))
+
+    @property
+    def runs(self) -> int:
+        """Feature runs made for `compute` (concurrent calls join one run)."""
+        return self._joined.runs
+
+    def _compute_now(self, as_of: dt.date, wanted: list[str]) -> FewFeatures:
         return self._run(as_of, self._inputs(wanted), wanted)
 
     def compute_amended(self, uscc: str, as_of: dt.date,
@@ -385,6 +395,13 @@ class _Session:
         self._fill("record_part", part.cast(compiled(as_of).record_schema))
         whole = self.cursor.execute(f"EXECUTE whole_{name}").to_arrow_table()
         return _kept(whole, compiled(as_of), wanted)
+
+
+def _part(few: FewFeatures, codes: list[str]) -> FewFeatures:
+    """The rows and missing codes of ``codes`` among those of a joined run."""
+    table = few.table.filter(pc.is_in(few.table["uscc"], pa.array(codes, pa.string())))
+    found = set(table["uscc"].to_pylist())
+    return FewFeatures(table, tuple(c for c in codes if c not in found))
 
 
 def _kept(table: pa.Table, compiled: _Compiled, wanted: list[str]) -> FewFeatures:
