@@ -26,6 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 from mlflow.models import infer_signature
+from mlflow.types.schema import AnyType, ColSpec, DataType, Schema
 
 from features.catalog import BY_NAME
 from models.calibration import Calibrator
@@ -481,15 +482,26 @@ def _log_run_artifacts(
     log_global_explanation(model, x[protocol.test])
 
 
+def gaps_admitted(inputs: Schema) -> Schema:
+    """The input schema with every integer column of any type: a signature that says
+    ``long`` refuses a row with a gap in such a column (JSON null, NaN in pandas), which the
+    model reads as missing, and ``double`` would refuse the integer columns of the training
+    table itself; everything else keeps its inferred type."""
+    return Schema([ColSpec(AnyType(), spec.name, spec.required)
+                   if spec.type in (DataType.integer, DataType.long) else spec
+                   for spec in inputs.inputs])
+
+
 def log_risk_model(model: RiskModel, example: pa.Table) -> Any:
     """Log the pyfunc (booster, calibrator, score map, catalog inside), unregistered."""
     example_frame = example.to_pandas()
     with warnings.catch_warnings():
-        # MLflow hints that integer columns cannot hold missing values; the signature records
-        # the training table's own types, and the model itself reads gaps in any column.
+        # MLflow hints that integer columns cannot hold missing values; they are declared
+        # below so that they may (the model reads gaps in any column).
         warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
         signature = infer_signature(
             example_frame, classification_frame(classify(model, example).to_arrow()))
+    signature.inputs = gaps_admitted(signature.inputs)
     with tempfile.TemporaryDirectory() as folder:
         directory = model.save(Path(folder) / "risk_model")
         (directory / "feature_catalog.json").write_text(

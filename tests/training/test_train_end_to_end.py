@@ -17,6 +17,7 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
 from mlflow.tracking import MlflowClient
+from mlflow.types.schema import AnyType
 from typer.testing import CliRunner
 
 from ecr_cli.main import app
@@ -124,6 +125,22 @@ def test_score_by_alias_round_trip(byo: dict[str, object], tracking: Path) -> No
     assert set(scored["fired_rules"].to_pylist()) <= {"", None}
     pyfunc = mlflow.pyfunc.load_model(CHAMPION_URI).predict(new_rows.to_pandas())
     assert np.allclose(pyfunc["probability"], expected["probability"].to_numpy())
+
+
+def test_the_signature_admits_gaps_in_integer_columns(byo: dict[str, object]) -> None:
+    """A row with no value in an integer column (JSON null, as `mlflow models serve` reads
+    it) is scored with that value missing, as the model itself reads it."""
+    rows = byo_table(20, seed=3).drop_columns(["target"]).to_pandas()
+    assert rows["visits"].dtype == np.int64
+    gappy = rows.astype({"visits": "float64"})
+    gappy.loc[::2, "visits"] = np.nan
+    served = mlflow.pyfunc.load_model(CHAMPION_URI)
+    assert served.metadata.get_input_schema().input_dict()["visits"].type == AnyType()
+    expected = load_risk_model(CHAMPION_URI).predict(pa.Table.from_pandas(gappy))
+    assert np.allclose(served.predict(gappy)["probability"],
+                       expected["probability"].to_numpy())
+    assert np.allclose(served.predict(rows)["probability"],
+                       load_risk_model(CHAMPION_URI).predict(rows)["probability"].to_numpy())
 
 
 def test_promotion_moves_the_alias(byo: dict[str, object]) -> None:
