@@ -11,6 +11,14 @@ of p95 ≤ 300 ms for the enterprise page.
 
     PYTHONPATH=. python bench/pages.py [--enterprises 2000] [--requests 200] [--work DIR]
         [--reuse]   (with --work: measure a deployment an earlier run built there)
+
+At the 1,000,000-enterprise province of the target, building a 60-month province and
+training on it here would take hours; ``--from-service DIR`` measures instead on the
+deployment bench/service.py caches in DIR (48 months of records, its production-size model,
+its published period), on a copy of its results database given the handful's history:
+
+    PYTHONPATH=. python bench/pages.py --from-service data/bench --enterprises 1000000 \
+        --work data/bench/pages
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import argparse
 import contextlib
 import datetime as dt
 import re
+import shutil
 import statistics
 import tempfile
 import time
@@ -87,10 +96,40 @@ def build(work: Path, enterprises: int) -> tuple[Settings, list[str]]:
     results = ResultsStore(settings.database_url).migrate()
     loaded = registry.load(settings.model_uri)
     classify_period(store, results, loaded, LATEST, profile())
-    latest = results.published_results(LATEST)
+    results.engine.dispose()
+    return settings, with_history(settings, store, LATEST)
+
+
+def from_service(service_work: Path, enterprises: int, work: Path, reuse: bool
+                 ) -> tuple[Settings, list[str]]:
+    """The deployment bench/service.py built in ``service_work`` (its store, its registered
+    model, its published period), with a copy of its results database in ``work`` given the
+    handful's five years of history (with ``reuse``: the copy an earlier run made)."""
+    from measure import cached_store
+    from service import published_period, registered_model, tracking_uri
+
+    store_dir = cached_store(service_work, enterprises, 48, 7)
+    copy = work / "results.db"
+    settings = Settings(store=store_dir, tracking_uri=tracking_uri(service_work, enterprises),
+                        database_url=f"sqlite:///{copy}", secret_file=work / "service.secret",
+                        rate_limit="1000000/minute")
+    if reuse:
+        return settings, (work / "handful.txt").read_text().split()
+    registered_model(service_work, store_dir, enterprises, 7)
+    url, period = published_period(service_work, store_dir, enterprises)
+    shutil.copyfile(url.removeprefix("sqlite:///"), copy)
+    return settings, with_history(settings, Store(store_dir), period)
+
+
+def with_history(settings: Settings, store: Store, latest_period: dt.date) -> list[str]:
+    """59 monthly periods of made-up results before ``latest_period`` for a handful of its
+    enterprises (the pages read their history); the handful's codes."""
+    results = ResultsStore(settings.database_url).migrate()
+    loaded = ModelRegistry(settings.tracking_uri).load(settings.model_uri)
+    latest = results.published_results(latest_period)
     chosen = latest.take(np.arange(0, latest.num_rows, latest.num_rows // HANDFUL)[:HANDFUL])
     rng = np.random.default_rng(3)
-    for period in month_ends(LATEST, MONTHS)[:-1]:
+    for period in month_ends(latest_period, MONTHS)[:-1]:
         scores = np.clip(chosen["final_score"].to_numpy() + rng.normal(0, 60, HANDFUL), 0, 999)
         levels = np.asarray(list("ABCD"))[profile().levels_of(scores)]
         rows = chosen.set_column(chosen.column_names.index("period"), "period",
@@ -106,7 +145,7 @@ def build(work: Path, enterprises: int) -> tuple[Settings, list[str]]:
         results.write_results(run, rows)
         results.publish(run)
     results.engine.dispose()
-    return settings, pc.unique(chosen["uscc"]).to_pylist()
+    return pc.unique(chosen["uscc"]).to_pylist()
 
 
 def settings_of(work: Path) -> Settings:
@@ -141,6 +180,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--from-service", type=Path, default=None, metavar="DIR",
+                        help="measure on the deployment bench/service.py built in DIR "
+                             "(--enterprises of it, e.g. 1000000)")
     args = parser.parse_args()
     if args.reuse and args.work is None:
         parser.error("--reuse needs --work")
@@ -148,7 +190,11 @@ def main() -> None:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
-        if args.reuse:
+        if args.from_service:
+            settings, handful = from_service(args.from_service, args.enterprises, work,
+                                             args.reuse)
+            (work / "handful.txt").write_text("\n".join(handful))
+        elif args.reuse:
             settings, handful = built(work)
         else:
             settings, handful = build(work, args.enterprises)
