@@ -115,8 +115,8 @@ def _sources_check(results: ResultsStore, store: Store, catalogue: Catalogue, dr
     filters = sources.Filters(record["filters"]["region"],
                               *(tuple(record["filters"][k]) for k in (
                                   "sections", "divisions", "enterprise_types", "domain_tags")))
-    recomputed, _ = sources.population(results, pinned, draw.run_id, catalogue, task, filters,
-                                       Scope(draw.region), draw.drawn_on,
+    recomputed, _ = sources.population(results, pinned, draw.run_id, draw.period, catalogue,
+                                       task, filters, Scope(draw.region), draw.drawn_on,
                                        record["recent_months"], _aware(draw.created_at))
     now_lines = {m.line() for m in recomputed}
     then_lines = {m.line() for m in members}

@@ -270,8 +270,9 @@ def create_draw(results: ResultsStore, store: Store, profile: Profile, catalogue
         request.filters.sections, request.filters.divisions,
         request.filters.enterprise_types, request.filters.domain_tags)))
     pinned = store.pinned()
-    members, found = sources.population(results, pinned, run.run_id, catalogue, task, filters,
-                                        Scope(region), drawn_on, request.recent_months, now)
+    members, found = sources.population(results, pinned, run.run_id, request.period,
+                                        catalogue, task, filters, Scope(region), drawn_on,
+                                        request.recent_months, now)
     forced = {normal_uscc(u): r for u, r in request.forced.items()}
     known = {m.uscc for m in members}
     outside = sorted(set(forced) - known)
