@@ -5,7 +5,8 @@ scope, passes the filters (region prefix, industry sections or divisions, enterp
 domain tags: each filter any of its values) and has at least one applicable item of the task
 (items may ask for a licence type: `licences_held` at the period); each member carries its
 class, its applicable items and whether it was inspected (the store's ``inspections``) or drawn
-(an earlier draw, not cancelled) within the window.
+(an earlier draw, not cancelled) within the window. `inspected_pairs` gives the (inspector,
+enterprise) pairs of the store's inspections within the avoidance window (回避).
 """
 
 from __future__ import annotations
@@ -110,6 +111,32 @@ def recently_inspected(store: Store, since: dt.date, until: dt.date) -> set[str]
     return {r[0] for r in query(
         "SELECT DISTINCT uscc FROM read_parquet($path) WHERE inspected_on > $since "
         "AND inspected_on <= $until", {"path": str(path), "since": since, "until": until})}
+
+
+def inspected_pairs(store: Store, since: dt.date, until: dt.date) -> set[tuple[str, str]]:
+    """(inspector, enterprise) pairs of the store's inspections dated after ``since`` and up
+    to ``until``, by their ``inspector_ids`` (inspections without them give none)."""
+    inspections = store.relation("inspections")
+    if inspections is None:
+        return set()
+    return {(inspector, uscc) for inspector, uscc in query(
+        f"SELECT DISTINCT unnest(inspector_ids) AS inspector_id, uscc FROM {inspections} "
+        "WHERE inspected_on > $since AND inspected_on <= $until "
+        "AND inspector_ids IS NOT NULL", {"since": since, "until": until})}
+
+
+def avoided_pairs(results: ResultsStore, store: Store, drawn_on: dt.date, months: int,
+                  before: dt.datetime, inspections: bool = True) -> frozenset[tuple[str, str]]:
+    """The (inspector, enterprise) pairs 回避 keeps apart for a draw dated ``drawn_on``
+    (``inspected_recently``): the inspector inspected the enterprise within ``months`` months
+    (the store's inspections; left out with ``inspections`` False, as draws of record format
+    1 were made) or an earlier draw (not cancelled, made before ``before``) dated within them
+    assigned it; none when ``months`` is 0."""
+    if months == 0:
+        return frozenset()
+    since = months_before(drawn_on, months)
+    inspected = inspected_pairs(store, since, drawn_on) if inspections else set()
+    return frozenset(DrawBook(results.engine).recent_pairs(since, before) | inspected)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
