@@ -113,29 +113,34 @@ def recently_inspected(store: Store, since: dt.date, until: dt.date) -> set[str]
         "AND inspected_on <= $until", {"path": str(path), "since": since, "until": until})}
 
 
-def inspected_pairs(store: Store, since: dt.date, until: dt.date) -> set[tuple[str, str]]:
+def inspected_pairs(store: Store, since: dt.date, until: dt.date,
+                    draw_id: str | None = None) -> set[tuple[str, str]]:
     """(inspector, enterprise) pairs of the store's inspections dated after ``since`` and up
-    to ``until``, by their ``inspector_ids`` (inspections without them give none)."""
+    to ``until``, by their ``inspector_ids`` (inspections without them give none), leaving out
+    the results of draw ``draw_id`` (a draw is never kept from its own inspectors)."""
     inspections = store.relation("inspections")
     if inspections is None:
         return set()
     return {(inspector, uscc) for inspector, uscc in query(
         f"SELECT DISTINCT unnest(inspector_ids) AS inspector_id, uscc FROM {inspections} "
         "WHERE inspected_on > $since AND inspected_on <= $until "
-        "AND inspector_ids IS NOT NULL", {"since": since, "until": until})}
+        "AND inspector_ids IS NOT NULL AND draw_id IS DISTINCT FROM $draw",
+        {"since": since, "until": until, "draw": draw_id})}
 
 
 def avoided_pairs(results: ResultsStore, store: Store, drawn_on: dt.date, months: int,
-                  before: dt.datetime, inspections: bool = True) -> frozenset[tuple[str, str]]:
+                  before: dt.datetime, inspections: bool = True,
+                  draw_id: str | None = None) -> frozenset[tuple[str, str]]:
     """The (inspector, enterprise) pairs 回避 keeps apart for a draw dated ``drawn_on``
     (``inspected_recently``): the inspector inspected the enterprise within ``months`` months
-    (the store's inspections; left out with ``inspections`` False, as draws of record format
-    1 were made) or an earlier draw (not cancelled, made before ``before``) dated within them
-    assigned it; none when ``months`` is 0."""
+    (the store's inspections but those of draw ``draw_id``, the draw being verified; left out
+    with ``inspections`` False, as draws of record format 1 were made) or an earlier draw (not
+    cancelled, made before ``before``) dated within them assigned it; none when ``months`` is
+    0."""
     if months == 0:
         return frozenset()
     since = months_before(drawn_on, months)
-    inspected = inspected_pairs(store, since, drawn_on) if inspections else set()
+    inspected = inspected_pairs(store, since, drawn_on, draw_id) if inspections else set()
     return frozenset(DrawBook(results.engine).recent_pairs(since, before) | inspected)
 
 

@@ -163,7 +163,8 @@ def _staffing_check(results: ResultsStore, store: Store, draw_id: str, record,
                            pinned, drawn_on)
     recent = sources.avoided_pairs(results, pinned, drawn_on, staffing["avoid_months"],
                                    _aware(created_at),
-                                   inspections=record.get("format") != "ecr-draw/1")
+                                   inspections=record.get("format") != "ecr-draw/1",
+                                   draw_id=draw_id)
     try:
         solved = assign(wanted, rota.inspectors,
                         Rules(staffing["per_target"], staffing["cap"], staffing["joint"]),

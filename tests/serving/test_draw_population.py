@@ -94,6 +94,21 @@ def test_a_store_older_than_the_new_columns_holds_no_licences_and_no_inspectors(
     assert inspected_pairs(store, ON.replace(day=1), ON) == set()
 
 
+def test_a_draw_is_never_kept_from_its_own_inspectors(tmp_path: Path) -> None:
+    """Verifying a draw after its own results came back (dated on the draw's day, within its
+    window) reads the same pairs as when it was made."""
+    row = {"uscc": "U1", "inspected_on": DRAWN_ON, "items": ["GEN-01"], "result": "no_problem",
+           "department": "SCJG"}
+    store = write_store(tmp_path / "store", inspections=[
+        {**row, "draw_id": "DRW-20251130-aaaaaaaaaaaa", "inspector_ids": ["I1", "I2"]},
+        {**row, "draw_id": "SJ-7", "inspector_ids": ["I3"]}])
+    since = DRAWN_ON - relativedelta(months=12)
+    assert inspected_pairs(store, since, DRAWN_ON) == {("I1", "U1"), ("I2", "U1"),
+                                                       ("I3", "U1")}
+    assert inspected_pairs(store, since, DRAWN_ON, "DRW-20251130-aaaaaaaaaaaa") == {
+        ("I3", "U1")}
+
+
 @pytest.fixture(scope="module")
 def no_draws(tmp_path_factory: pytest.TempPathFactory) -> ResultsStore:
     folder = tmp_path_factory.mktemp("results")

@@ -270,6 +270,22 @@ def test_an_inspector_who_inspected_a_target_is_kept_away_for_the_window_only(
     assert {(e.inspector_id, e.reason) for e in within.exclusions
             if e.uscc == target.uscc} >= {(i, "inspected_recently") for i in team}
     assert verify_draw(results, store, shipped_catalogue(), within.draw_id).ok
+    # its own results, inspected the day it was drawn, come back; the store moves on (the
+    # version it read is pruned): verify still recomputes the same inspectors
+    own = tmp_path / "inspections-own.parquet"
+    pq.write_table(pa.Table.from_pylist([{
+        "draw_id": within.draw_id, "uscc": t.uscc, "inspected_on": NOW.date(),
+        "items": list(t.items), "result": "no_problem", "department": "市场监督管理局",
+        "inspector_ids": [a.inspector_id for a in t.inspectors]} for t in within.targets],
+        schema=INSPECTIONS.arrow_schema()), own)
+    read = store.version
+    ingest([own], store, today=NOW.date())
+    pq.write_table(pa.Table.from_pylist([{**pq.read_table(inspected).to_pylist()[0],
+                                          "draw_id": "SJ-2025-1108"}],
+                                        schema=INSPECTIONS.arrow_schema()), inspected)
+    ingest([inspected], store, today=NOW.date())
+    assert not (store.root / read).exists()
+    assert verify_draw(results, store, shipped_catalogue(), within.draw_id).ok
 
     outside = draw(results, store, drawn_on=later, now=NOW + dt.timedelta(hours=3), **window)
     [again] = [t for t in outside.targets if t.uscc == target.uscc]
