@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 import pyarrow as pa
 
+from features.reference.licences import LICENCE_RECORD_TYPES
 from features.reference.record_types import DOMAINS, RECORD_TYPES, SEVERITIES
 
 
@@ -177,6 +178,14 @@ RECORDS = Table(
             "Supervision domain, required for product_quality_sampling and domain_risk_grade",
         ),
         Column(
+            "licence_type",
+            Kind.TEXT,
+            False,
+            "Licence type of " + ", ".join(LICENCE_RECORD_TYPES) + " records (see Licence "
+            "types below): required for them in a file that has this column, empty for other "
+            "types; a file without the column is taken with no licence types",
+        ),
+        Column(
             "removed_on", Kind.DATE, False, "List removal (移出); list types only, ≥ occurred_on"
         ),
         Column(
@@ -233,6 +242,14 @@ INSPECTIONS = Table(
         Column("items", Kind.TEXT_LIST, True, "Inspection items (';'-separated in CSV), ≥ 1"),
         Column("result", Kind.TEXT, True, "One of: " + ", ".join(INSPECTION_RESULTS)),
         Column("department", Kind.TEXT, True, "Inspecting department"),
+        Column(
+            "inspector_ids",
+            Kind.TEXT_LIST,
+            False,
+            "Inspectors who carried it out (';'-separated in CSV), by the `inspectors` "
+            "roster's inspector_id; the draws' 回避 keeps them away from the enterprise for "
+            "the avoidance window",
+        ),
     ),
     ("draw_id", "uscc"),
 )

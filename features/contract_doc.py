@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from features.contract import TABLES
+from features.reference.licences import LICENCE_TYPES
 from features.reference.record_types import RECORD_TYPES
 
 INTRO = """# Data contract
@@ -60,6 +61,20 @@ renamed and merged over the years; `region_code` is checked instead.
   package's national table.
 - `industry_code`: GB/T 4754-2017 section letter, optionally with the 2-digit division and up
   to two more digits (`F`, `F52`, `F5211`); the division must belong to the section.
+- `licence_type`: one of the licence types listed at the end; a licence record's type is what
+  the inspection items catalogue matches (an item for food business licence holders is drawn
+  among them only).
+"""
+LICENCES = """
+## Licence types
+
+A `licence` record names the licence it grants, renews or revokes in `licence_type`. An
+enterprise holds a licence of a type on a date when the latest licence record of that type
+visible then (formed and collected by the date, not revoked by it) was granted or renewed, and,
+for a type with a term, less than that many years before (after it the licence has lapsed
+unless renewed). A file without the column, exported before it existed, is taken with no
+licence types: those licences count in every feature, and match no catalogue item that asks
+for a licence type.
 """
 
 
@@ -89,4 +104,9 @@ def render() -> str:
             f"{'yes' if rt.is_list else ''} | {'yes' if rt.repairable else ''} | "
             f"{'yes' if rt.needs_domain else ''} |"
         )
+    parts.append(LICENCES)
+    parts.append("| licence_type | 中文 | English | valid for | basis |\n|---|---|---|---|---|")
+    for lt in LICENCE_TYPES:
+        term = f"{lt.valid_years} years" if lt.valid_years else "until revoked"
+        parts.append(f"| `{lt.code}` | {lt.zh} | {lt.en} | {term} | {lt.basis} |")
     return "\n".join(parts) + "\n"

@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
 from features.readers import InputError, Reader, Skipped, scan_directory
-from features.store import Store, StoreError, file_sha256, sql_literal, writable
+from features.store import Store, StoreError, file_sha256, sql_literal, table_sql, writable
 from features.validation import validate
 
 FORMULA_START = r"^[=+\-@\t\r]"
@@ -292,7 +292,7 @@ def _merge(
         else:
             connection.execute(
                 f"CREATE OR REPLACE TEMP VIEW existing AS "
-                f"SELECT {columns} FROM read_parquet({sql_literal(existing)})"
+                f"SELECT {columns} FROM {table_sql(name, existing)}"
             )
             if table.identity:
                 key_rejects.extend(_identity_conflicts(connection, file_names, table))

@@ -33,12 +33,16 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow.parquet as pq
 
-from features.contract import TABLES
+from features.contract import TABLES, Kind
 
 KEEP_VERSIONS = 2
 PRIVATE_UMASK = 0o077
 """While writing: new folders 0700, new files 0600 (results are internal)."""
+SQL_TYPES = {Kind.TEXT: "VARCHAR", Kind.DATE: "DATE", Kind.DECIMAL: "DOUBLE",
+             Kind.INTEGER: "SMALLINT", Kind.TEXT_LIST: "VARCHAR[]"}
+"""DuckDB's type of each column kind (as `features.contract.ARROW_TYPES` in Parquet)."""
 
 
 class StoreError(RuntimeError):
@@ -62,6 +66,17 @@ def writable(path: Path, what: str) -> Iterator[None]:
 def sql_literal(value: object) -> str:
     """``value`` as a DuckDB string literal: the one way a path enters SQL."""
     return "'" + str(value).replace("'", "''") + "'"
+
+
+def table_sql(table: str, path: Path) -> str:
+    """A DuckDB relation over the stored file of ``table`` with every column of the contract,
+    in its order: a column the file lacks (written before the contract had it, e.g.
+    ``records.licence_type``) reads as missing values."""
+    stored = set(pq.read_schema(path).names)
+    columns = ", ".join(
+        c.name if c.name in stored else f"CAST(NULL AS {SQL_TYPES[c.kind]}) AS {c.name}"
+        for c in TABLES[table].columns)
+    return f"(SELECT {columns} FROM read_parquet({sql_literal(path)}))"
 
 
 class Store:
@@ -172,15 +187,20 @@ class Store:
             shutil.rmtree(path, ignore_errors=True)
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """An in-memory DuckDB connection with one view per stored table."""
+        """An in-memory DuckDB connection with one view per stored table (every column of the
+        contract, as `table_sql`)."""
         connection = duckdb.connect()
         for table in TABLES:
             path = self.table_path(table)
             if path is not None:
-                connection.execute(
-                    f"CREATE VIEW {table} AS SELECT * FROM read_parquet({sql_literal(path)})"
-                )
+                connection.execute(f"CREATE VIEW {table} AS SELECT * FROM "
+                                   f"{table_sql(table, path)}")
         return connection
+
+    def relation(self, table: str) -> str | None:
+        """`table_sql` of the published file of ``table``, or None when it has no rows yet."""
+        path = self.table_path(table)
+        return None if path is None else table_sql(table, path)
 
 
 def file_sha256(path: Path) -> str:

@@ -35,6 +35,7 @@ from features.contract import (
 )
 from features.reference import industries, record_types, uscc
 from features.reference.divisions import division_names
+from features.reference.licences import LICENCE_CODES, LICENCE_RECORD_TYPES
 from features.reference.record_types import DOMAINS, RECORD_TYPES, SEVERITIES
 
 EARLIEST_DATE = dt.date(1900, 1, 1)
@@ -56,6 +57,9 @@ class CrossFieldRule:
     passes: pl.Expr
     shown: tuple[str, ...] = ()
     """Other fields whose values are shown next to the field's own in a rejection."""
+    in_files_with: str | None = None
+    """The rule applies only to files that have this column (an optional column that older
+    exports lack: requiring its values of them would reject rows that were valid before)."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,7 @@ def _column_checks(table: Table, today: dt.date) -> dict[str, list[pandera.Check
             "record_type": [_one_of([rt.code for rt in RECORD_TYPES])],
             "severity": [_one_of_int(SEVERITIES)],
             "domain": [_one_of(DOMAINS)],
+            "licence_type": [_one_of(LICENCE_CODES)],
         },
         "relations": {
             "uscc": [USCC_CHECK],
@@ -384,6 +389,19 @@ def _record_rules() -> list[CrossFieldRule]:
             ("record_type",),
         ),
         CrossFieldRule(
+            "licence_type",
+            "a licence type for " + ", ".join(LICENCE_RECORD_TYPES) + " records",
+            pl.col("licence_type").is_not_null() | ~types.is_in(list(LICENCE_RECORD_TYPES)),
+            ("record_type",),
+            in_files_with="licence_type",
+        ),
+        CrossFieldRule(
+            "licence_type",
+            "empty: only " + ", ".join(LICENCE_RECORD_TYPES) + " records carry a licence type",
+            only_for("licence_type", LICENCE_RECORD_TYPES),
+            ("record_type",),
+        ),
+        CrossFieldRule(
             "removed_on",
             "empty: only list entries (" + ", ".join(record_types.LIST_TYPES) + ") are removed",
             only_for("removed_on", record_types.LIST_TYPES),
@@ -410,7 +428,15 @@ def _record_rules() -> list[CrossFieldRule]:
     ]
 
 
-def _cross_field_rules(table: Table) -> list[CrossFieldRule]:
+def _cross_field_rules(table: Table, present: frozenset[str] | None = None
+                       ) -> list[CrossFieldRule]:
+    """The table's cross-field rules that apply to a file with the columns ``present``
+    (None: every rule)."""
+    return [rule for rule in _table_rules(table)
+            if present is None or rule.in_files_with is None or rule.in_files_with in present]
+
+
+def _table_rules(table: Table) -> list[CrossFieldRule]:
     if table.name == "enterprises":
         status, closed = pl.col("status"), pl.col("deregistered_on")
         return [
@@ -464,8 +490,10 @@ def _rule_check(rule: CrossFieldRule) -> pandera.Check:
     return pandera.Check(check, error=f"{rule.field}: {rule.expected}")
 
 
-def schema_for(table: Table, today: dt.date) -> pandera.DataFrameSchema:
-    """The pandera schema that checks a parsed batch of ``table``."""
+def schema_for(table: Table, today: dt.date,
+               present: frozenset[str] | None = None) -> pandera.DataFrameSchema:
+    """The pandera schema that checks a parsed batch of ``table`` read from a file with the
+    columns ``present`` (None: all of them)."""
     checks = _column_checks(table, today)
     columns = {
         c.name: pandera.Column(
@@ -474,7 +502,8 @@ def schema_for(table: Table, today: dt.date) -> pandera.DataFrameSchema:
         for c in table.columns
     }
     return pandera.DataFrameSchema(
-        columns, checks=[_rule_check(r) for r in _cross_field_rules(table)], name=table.name
+        columns, checks=[_rule_check(r) for r in _cross_field_rules(table, present)],
+        name=table.name
     )
 
 
@@ -482,7 +511,7 @@ def _failures_to_rejects(
     failures: pl.DataFrame, texts: pl.DataFrame, schema: pandera.DataFrameSchema, table: Table
 ) -> pl.DataFrame:
     """Turn pandera's failure cases into (row, field, expected, found) rows."""
-    rules = {f"{r.field}: {r.expected}": r for r in _cross_field_rules(table)}
+    rules = {f"{r.field}: {r.expected}": r for r in _table_rules(table)}
     explainers = {
         (name, check.error): check.statistics.get("explain")
         for name, column in schema.columns.items()
@@ -521,7 +550,7 @@ def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None
     parsed, texts, parse_rejects = parse(table, raw)
     # Cells that failed to parse are null now; only check what parsed, so a bad date is
     # reported once, as unparsable, not again as missing.
-    schema = schema_for(table, today)
+    schema = schema_for(table, today, frozenset(raw.columns))
     try:
         schema.validate(parsed, lazy=True)
         check_rejects = _empty_rejects()

@@ -13,16 +13,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.contract import TABLES
-from synthetic import network, tables
+from synthetic import licences, network, tables
 from synthetic.calendar import Period
-from synthetic.chunks import RECORD_FIELDS, Columns, concat, take
+from synthetic.chunks import INSPECTION_FIELDS, RECORD_FIELDS, TYPE_INDEX, Columns, concat, take
 from synthetic.dirty import Corruptor
 from synthetic.events import NEVER, Simulator
 from synthetic.inspections import ITEMS
 from synthetic.population import build_enterprises
 from synthetic.regions import henan
 from synthetic.risk import base_risk
-from synthetic.roster import build_roster
+from synthetic.roster import build_roster, inspection_teams
 from synthetic.scenarios import scenario as scenario_named
 from synthetic.writer import FORMATS, PARQUET_OPTIONS, Sink, open_sink, stringify
 
@@ -65,6 +65,14 @@ class _Output:
         return {name: sink.rows for name, sink in self.sinks.items()}
 
 
+def _licence_types(rng: np.random.Generator, held: np.ndarray, records: Columns) -> np.ndarray:
+    """Index into the licence types of each record (-1: not a licence record)."""
+    is_licence = records["rtype"] == TYPE_INDEX["licence"]
+    types = np.full(is_licence.size, -1, np.int8)
+    types[is_licence] = licences.licence_types(rng, held, records["ent"][is_licence])
+    return types
+
+
 def record_id_prefix(*, seed: int, enterprises: int, months: int, end_month: str) -> str:
     """The record-id prefix of one province: its generation arguments (corruption and format
     aside), so that two provinces never share a record id — ingesting both into one store
@@ -93,8 +101,8 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
     period = Period(end_month, months)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    seeds = np.random.SeedSequence(seed).spawn(6)  # children by index: adding one keeps the rest
-    rng_pop, rng_net, rng_risk, rng_sim, rng_dirty, rng_roster = (
+    seeds = np.random.SeedSequence(seed).spawn(8)  # children by index: adding one keeps the rest
+    rng_pop, rng_net, rng_risk, rng_sim, rng_dirty, rng_roster, rng_licence, rng_teams = (
         np.random.default_rng(s) for s in seeds)
     started = time.perf_counter()
 
@@ -111,6 +119,7 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
     rel = network.plan_changes(rng_net, rel, ent, risk, period)
     say(f"population: {ent.n} enterprises, {rel.n_persons} persons, {rel.ent.size} relations")
 
+    held = licences.candidates(rng_licence, ent)
     sim = Simulator(rng_sim, period, geo, ent, rel, risk, story)
     corruptor = Corruptor(rng_dirty, dirty, period.end_day) if dirty > 0 else None
     out = _Output(out_dir, fmt, corruptor)
@@ -119,6 +128,7 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
                                  end_month=end_month)
     item_names = pa.array(ITEMS, pa.string())
     pending: Columns = concat([], {**RECORD_FIELDS, "collected": np.int32, "seq": np.int64})
+    inspections: list[tuple[Columns, np.ndarray]] = []
     try:
         for t in range(months):
             records, insp, items = sim.step(t)
@@ -129,11 +139,11 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
             pending = take(pending, np.flatnonzero(~due))
             order = np.lexsort((ready["seq"], ready["collected"]))
             details = pa.array(sim.details.items, pa.string())
-            out.write("records", tables.records_table(take(ready, order), ent.uscc, labels,
-                                                      details, id_prefix))
-            draws = pa.array(sim.draws.items, pa.string())
-            out.write("inspections", tables.inspections_table(insp, items, draws, ent.uscc,
-                                                              labels, item_names))
+            ready = take(ready, order)
+            ready["licence"] = _licence_types(rng_licence, held, ready)
+            out.write("records", tables.records_table(ready, ent.uscc, labels, details,
+                                                      id_prefix))
+            inspections.append((insp, items))
             say(f"month {period.label(t)}: {order.size} records written, "
                 f"{pending['ent'].size} pending")
         # Records not collected by the period end are not in the export.
@@ -142,7 +152,16 @@ def generate(out_dir: Path, *, enterprises: int, months: int, seed: int, dirty: 
         out.write("enterprises", tables.enterprises_table(ent, geo, status, sim.death))
         final = network.finalize(rel, end)
         out.write("relations", tables.relations_table(final, ent.uscc))
-        out.write("inspectors", build_roster(rng_roster, geo, ent, final))
+        roster = build_roster(rng_roster, geo, ent, final)
+        out.write("inspectors", roster)
+        # The inspections wait for the roster, which names who carried them out.
+        insp = concat([c for c, _ in inspections], INSPECTION_FIELDS)
+        items = np.concatenate([i for _, i in inspections]).astype(np.int16)
+        teams = inspection_teams(rng_teams, roster, geo, ent, final, labels, insp["ent"],
+                                 insp["dept"], insp["n_items"], items)
+        draws = pa.array(sim.draws.items, pa.string())
+        out.write("inspections", tables.inspections_table(insp, items, draws, ent.uscc,
+                                                          labels, item_names, teams))
     finally:
         rows = out.close()
     hidden = tables.hidden_table(ent.uscc, sim.hidden_risk(), risk)

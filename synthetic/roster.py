@@ -11,7 +11,8 @@ or, once per unit now and then, an enterprise the whole unit is excluded for. Ea
 covers every item of its department's tasks (some inspector of it is qualified for each).
 
 The roster knows nothing of risk: conflicts and qualifications are drawn without looking at
-any enterprise's hidden risk.
+any enterprise's hidden risk. `inspection_teams` then names, for every synthetic inspection,
+the two inspectors of the roster who carried it out (``inspections.inspector_ids``).
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from features.contract import INSPECTORS
 from synthetic.network import LR, PERSON, Relations
 from synthetic.params import DEPARTMENTS, INSPECTION_TASKS
 from synthetic.population import Enterprises
-from synthetic.regions import Geography
+from synthetic.regions import DEPT_CODES, Geography
 
 SCJG = "SCJG"
 ENTERPRISES_PER_INSPECTOR = 150
 """A market-supervision unit has about one inspector per this many registered enterprises."""
+SMALLEST_DEPARTMENT_UNIT = 6
+"""Inspectors of a prefecture's unit of another department at least (its law-enforcement
+detachment, 执法支队): never so few that the two inspectors of one inspection are the whole
+unit, which 回避 would then keep away from that enterprise for the avoidance window."""
 PERSONAL_CONFLICT_SHARE = 0.04
 PERSON_CONFLICT_SHARE = 0.03
 UNIT_CONFLICT_SHARE = 0.08
@@ -84,7 +89,8 @@ def build_roster(rng: np.random.Generator, geo: Geography, ent: Enterprises,
     for p, code in enumerate(geo.prefectures):
         for department in by_department:
             if department != SCJG:
-                size = 2 + int(rng.poisson(per_pref[p] / (8 * ENTERPRISES_PER_INSPECTOR)))
+                size = SMALLEST_DEPARTMENT_UNIT + int(
+                    rng.poisson(per_pref[p] / (8 * ENTERPRISES_PER_INSPECTOR)))
                 units.append((geo.prefecture_names[p] + _DEPT_NAMES[department], code, p,
                               department, min(size, 20)))
 
@@ -117,3 +123,74 @@ def build_roster(rng: np.random.Generator, geo: Geography, ent: Enterprises,
             rows["conflict_persons"].append(persons)
             rows["unit_conflicts"].append(unit_conflict if k == 0 else None)
     return pa.table(rows, schema=INSPECTORS.arrow_schema())
+
+
+ITEM_CODES: tuple[str, ...] = tuple(code for index in range(len(INSPECTION_TASKS))
+                                    for code in item_codes(index))
+"""Catalogue codes of the synthetic item vocabulary (`synthetic.inspections.ITEMS`), in the
+same order."""
+TEAM_SIZE = 2
+"""Inspectors per synthetic inspection (双随机: at least two)."""
+
+
+def inspection_teams(rng: np.random.Generator, roster: pa.Table, geo: Geography,
+                     ent: Enterprises, relations: Relations, labels: pa.Array,
+                     inspected: np.ndarray, label: np.ndarray, n_items: np.ndarray,
+                     items: np.ndarray) -> pa.Array:
+    """``inspector_ids`` of each inspection (rows: enterprise ``inspected``, office ``label``
+    into ``labels``, ``n_items`` items of ``items`` flat): two inspectors of the roster unit
+    that is the inspecting office (the prefecture's unit of the office's department when the
+    office has none in the roster, e.g. a county-level drug office), never one who declared a
+    conflict with the enterprise or one of its legal representatives, nor a unit excluded for
+    it (its prefecture's unit goes instead); those qualified for one of the items first.
+    Null when no inspector of the roster may go."""
+    names = roster["unit"].to_pylist()
+    ids = roster["inspector_id"].to_pylist()
+    departments = roster["department"].to_pylist()
+    regions = roster["unit_region"].to_pylist()
+    qualified = [frozenset(q) for q in roster["qualifications"].to_pylist()]
+    by_unit: dict[str, list[int]] = {}
+    unit_home: dict[tuple[str, str], str] = {}  # (prefecture code, department) → unit name
+    unit_conflicts: dict[str, set[str]] = {}
+    prefecture_codes = set(geo.prefectures)
+    excluded = roster["unit_conflicts"].to_pylist()
+    for row, name in enumerate(names):
+        by_unit.setdefault(name, []).append(row)
+        if regions[row] in prefecture_codes:
+            unit_home[regions[row], departments[row]] = name
+        unit_conflicts.setdefault(name, set()).update(excluded[row] or ())
+    uscc = ent.uscc.to_pylist()
+    is_lr = (relations.role == LR) & (relations.party_kind == PERSON)
+    person_ids = relations.person_ids.to_pylist()
+    representatives: dict[str, set[str]] = {}
+    for e, person in zip(relations.ent[is_lr], relations.party[is_lr], strict=True):
+        representatives.setdefault(person_ids[int(person)], set()).add(uscc[int(e)])
+    barred: set[tuple[int, str]] = set()  # (roster row, enterprise) 回避
+    for row, (firms, persons) in enumerate(zip(roster["conflict_enterprises"].to_pylist(),
+                                               roster["conflict_persons"].to_pylist(),
+                                               strict=True)):
+        barred.update((row, u) for u in firms or ())
+        for person in persons or ():
+            barred.update((row, u) for u in representatives.get(person, ()))
+    office = labels.to_pylist()
+    offsets = np.concatenate([[0], np.cumsum(n_items.astype(np.int64))])
+    teams: list[list[str] | None] = []
+    for i, (e, at) in enumerate(zip(inspected.tolist(), label.tolist(), strict=True)):
+        code = uscc[e]
+        department = DEPT_CODES[at % len(DEPT_CODES)]
+        home = unit_home.get((geo.prefectures[geo.prefecture_of[ent.region[e]]], department))
+        wanted = {ITEM_CODES[k] for k in items[offsets[i]:offsets[i + 1]].tolist()}
+        team = None
+        for unit in dict.fromkeys(u for u in (office[at], home) if u in by_unit):
+            if code in unit_conflicts[unit]:
+                continue
+            free = [r for r in by_unit[unit] if (r, code) not in barred]
+            if len(free) < TEAM_SIZE:
+                continue
+            order = rng.permutation(len(free))
+            ranked = sorted((not (qualified[free[k]] & wanted), int(n), free[k])
+                            for n, k in enumerate(order))
+            team = sorted(ids[r] for _, _, r in ranked[:TEAM_SIZE])
+            break
+        teams.append(team)
+    return pa.array(teams, pa.list_(pa.string()))

@@ -16,6 +16,7 @@ from features.contract import (
     RELATION_ROLES,
     RELATIONS,
 )
+from features.reference.licences import LICENCE_CODES
 from features.reference.record_types import DOMAINS
 from synthetic.calendar import NO_DATE
 from synthetic.chunks import OUTCOMES, TYPE_CODES, Columns
@@ -33,6 +34,7 @@ _STRINGS = {name: pa.array(values, pa.string()) for name, values in (
     ("record_type", TYPE_CODES), ("outcome", OUTCOMES), ("domain", DOMAINS),
     ("status", ENTERPRISE_STATUSES), ("role", RELATION_ROLES), ("party_kind", PARTY_KINDS),
     ("result", INSPECTION_RESULTS), ("enterprise_type", ENTERPRISE_TYPE_CODES),
+    ("licence_type", LICENCE_CODES),
 )}
 
 
@@ -62,7 +64,8 @@ def _list(offsets: np.ndarray, values: pa.Array, valid: np.ndarray | None = None
 
 def records_table(rec: Columns, uscc: pa.Array, labels: pa.Array,
                   details: pa.Array, id_prefix: str) -> pa.Table:
-    """The records of one month; ``record_id`` is ``id_prefix`` + the 11-digit sequence."""
+    """The records of one month; ``record_id`` is ``id_prefix`` + the 11-digit sequence;
+    ``rec["licence"]`` indexes licence types (-1 or absent: none)."""
     seq = pa.array(rec["seq"], pa.int64()).cast(pa.string())
     severity = rec["severity"].astype(np.int16)
     arrays = [
@@ -76,6 +79,7 @@ def records_table(rec: Columns, uscc: pa.Array, labels: pa.Array,
         _floats(rec["amount"]),
         lookup(_STRINGS["outcome"], rec["outcome"]),
         lookup(_STRINGS["domain"], rec["domain"]),
+        lookup(_STRINGS["licence_type"], rec.get("licence", np.full(len(seq), -1))),
         dates(rec["removed"]),
         dates(rec["repaired"]),
         dates(rec["revoked"]),
@@ -125,7 +129,8 @@ def relations_table(rel: Relations, uscc: pa.Array) -> pa.Table:
 
 
 def inspections_table(cols: Columns, items: np.ndarray, draws: pa.Array, uscc: pa.Array,
-                      labels: pa.Array, item_names: pa.Array) -> pa.Table:
+                      labels: pa.Array, item_names: pa.Array,
+                      inspector_ids: pa.Array | None = None) -> pa.Table:
     offsets = np.concatenate([[0], np.cumsum(cols["n_items"].astype(np.int64))])
     arrays = [
         lookup(draws, cols["draw"]),
@@ -134,6 +139,8 @@ def inspections_table(cols: Columns, items: np.ndarray, draws: pa.Array, uscc: p
         _list(offsets, lookup(item_names, items)),
         lookup(_STRINGS["result"], cols["result"]),
         lookup(labels, cols["dept"]),
+        inspector_ids if inspector_ids is not None else pa.nulls(len(cols["ent"]),
+                                                                  pa.list_(pa.string())),
     ]
     return pa.Table.from_arrays(arrays, schema=INSPECTIONS.arrow_schema())
 

@@ -225,6 +225,7 @@ draws = sa.Table(
 )
 """One 双随机 draw: its record (parameters, seed and its source, versions, population hash,
 counts) as canonical JSON with its sha256; append-only (triggers refuse UPDATE and DELETE)."""
+sa.Index("ix_draws_drawn_on", draws.c.drawn_on)  # the draws within a window (回避, recent)
 
 draw_population = sa.Table(
     "draw_population", metadata,
@@ -250,6 +251,7 @@ draw_targets = sa.Table(
     sa.Column("rank_sha256", sa.String(64), nullable=False),
     sa.Column("items", sa.Text, nullable=False),
 )
+sa.Index("ix_draw_targets_uscc", draw_targets.c.uscc)  # the draws an enterprise was in
 
 draw_assignments = sa.Table(
     "draw_assignments", metadata,

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from features.contract import ENTERPRISE_TYPES
 from features.reference.industries import SECTIONS, divisions
+from features.reference.licences import LICENCE_CODES
 from features.reference.record_types import DOMAINS
 from models.policy.common import PolicyFileError, Text, describe_errors, parse_yaml, read_text
 
@@ -37,6 +38,9 @@ class AppliesTo(BaseModel):
     divisions: tuple[str, ...] = ()
     enterprise_types: tuple[str, ...] = ()
     domain_tags: tuple[str, ...] = ()
+    licence_types: tuple[str, ...] = ()
+    """Licence types (`features.reference.licences`) of which the enterprise holds one valid
+    at the draw's period (see `EnterpriseFacts.licence_types`)."""
 
     @field_validator("sections")
     @classmethod
@@ -73,13 +77,24 @@ class AppliesTo(BaseModel):
             raise ValueError(f"expected domain tags from {', '.join(DOMAINS)}, found {wrong}")
         return values
 
+    @field_validator("licence_types")
+    @classmethod
+    def _licences(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        wrong = [v for v in values if v not in LICENCE_CODES]
+        if wrong:
+            raise ValueError(f"expected licence types from {', '.join(LICENCE_CODES)}, "
+                             f"found {wrong}")
+        return values
+
     def matches(self, enterprise: EnterpriseFacts) -> bool:
         return ((not self.sections or enterprise.section in self.sections)
                 and (not self.divisions or enterprise.division in self.divisions)
                 and (not self.enterprise_types
                      or enterprise.enterprise_type in self.enterprise_types)
                 and (not self.domain_tags
-                     or any(tag in self.domain_tags for tag in enterprise.domain_tags)))
+                     or any(tag in self.domain_tags for tag in enterprise.domain_tags))
+                and (not self.licence_types
+                     or any(kind in self.licence_types for kind in enterprise.licence_types)))
 
 
 class Item(BaseModel):
@@ -107,6 +122,9 @@ class EnterpriseFacts:
     division: str | None
     enterprise_type: str | None
     domain_tags: tuple[str, ...]
+    licence_types: tuple[str, ...] = ()
+    """The licence types it holds valid at the draw's period (sorted): the latest licence
+    record of the type visible then was granted or renewed, within the type's term."""
 
 
 class Catalogue(BaseModel):
@@ -131,6 +149,11 @@ class Catalogue(BaseModel):
                 return task
         raise KeyError(f"task: expected one of {', '.join(t.code for t in self.tasks)}, "
                        f"found {code!r}")
+
+    def asks_licences(self, task: Task) -> bool:
+        """Whether an item of ``task`` applies by licence type (the draw then reads the
+        enterprises' licences)."""
+        return any(self.item(code).applies_to.licence_types for code in task.items)
 
     def applicable(self, task: Task, enterprise: EnterpriseFacts) -> tuple[str, ...]:
         """The task's items that apply to ``enterprise``, in the task's order."""

@@ -9,8 +9,9 @@ reason recorded, when (回避):
 - ``declared_person``: the inspector declared a conflict with one of the enterprise's legal
   representatives;
 - ``unit_excluded``: the inspector's unit is excluded for the enterprise;
-- ``inspected_recently``: the inspector was assigned to the enterprise by a draw within the
-  avoidance window.
+- ``inspected_recently``: the inspector inspected the enterprise (an ``inspections`` row of
+  the store naming the inspector in its ``inspector_ids``) or was assigned to it by a draw,
+  within the avoidance window (the caller's ``recent`` pairs).
 
 Every target then needs exactly ``per_target`` inspectors, among them for each of its items one
 qualified for it, and for a joint check (联合抽查) inspectors of at least two departments; no

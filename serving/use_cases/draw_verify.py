@@ -4,7 +4,9 @@ Checks, in order: the record's sha256 and the draw id made from it; the frozen p
 sha256; the counts and the selection recomputed from the record and the frozen population
 (any added, removed or changed target); the population recomputed from its sources (the
 published period and the current store: a store that moved on is named); the inspectors
-recomputed from the current roster when its sha256 is the recorded one.
+recomputed from the current roster when its sha256 is the recorded one, 回避 read as the
+draw's record format says (format 2: the store's inspections and the earlier draws; format 1:
+the earlier draws only).
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def verify_draw(results: ResultsStore, store: Store, catalogue: Catalogue,
 
     then = _version_read(store, record["versions"]["store"])
     checks.append(_sources_check(results, then, catalogue, draw, record, members))
-    checks.append(_staffing_check(book, then, draw_id, record, draw.drawn_on,
+    checks.append(_staffing_check(results, then, draw_id, record, draw.drawn_on,
                                   draw.created_at))
     return Verification(draw_id, tuple(checks))
 
@@ -115,8 +117,8 @@ def _sources_check(results: ResultsStore, store: Store, catalogue: Catalogue, dr
     filters = sources.Filters(record["filters"]["region"],
                               *(tuple(record["filters"][k]) for k in (
                                   "sections", "divisions", "enterprise_types", "domain_tags")))
-    recomputed, _ = sources.population(results, pinned, draw.run_id, catalogue, task, filters,
-                                       Scope(draw.region), draw.drawn_on,
+    recomputed, _ = sources.population(results, pinned, draw.run_id, draw.period, catalogue,
+                                       task, filters, Scope(draw.region), draw.drawn_on,
                                        record["recent_months"], _aware(draw.created_at))
     now_lines = {m.line() for m in recomputed}
     then_lines = {m.line() for m in members}
@@ -142,8 +144,9 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _staffing_check(book: DrawBook, store: Store, draw_id: str, record, drawn_on: dt.date,
-                    created_at: dt.datetime) -> Check:
+def _staffing_check(results: ResultsStore, store: Store, draw_id: str, record,
+                    drawn_on: dt.date, created_at: dt.datetime) -> Check:
+    book = DrawBook(results.engine)
     pinned = store.pinned()
     rota = sources.roster(pinned)
     if rota.sha256 != record["versions"]["roster"]:
@@ -158,8 +161,10 @@ def _staffing_check(book: DrawBook, store: Store, draw_id: str, record, drawn_on
     staffing = record["staffing"]
     wanted = sources.needs([(t.uscc, tuple(t.items.split(";"))) for t in targets], found,
                            pinned, drawn_on)
-    recent = frozenset() if staffing["avoid_months"] == 0 else frozenset(book.recent_pairs(
-        sources.months_before(drawn_on, staffing["avoid_months"]), _aware(created_at)))
+    recent = sources.avoided_pairs(results, pinned, drawn_on, staffing["avoid_months"],
+                                   _aware(created_at),
+                                   inspections=record.get("format") != "ecr-draw/1",
+                                   draw_id=draw_id)
     try:
         solved = assign(wanted, rota.inspectors,
                         Rules(staffing["per_target"], staffing["cap"], staffing["joint"]),

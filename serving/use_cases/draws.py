@@ -59,7 +59,10 @@ from serving.use_cases.arguments import normal_uscc
 from serving.use_cases.errors import InvalidRequest, NotFound
 from serving.use_cases.scope import WHOLE_PROVINCE, Scope, region_prefix
 
-RECORD_FORMAT = "ecr-draw/1"
+RECORD_FORMAT = "ecr-draw/2"
+"""Version 2: 回避 reads the store's inspections (their inspector ids) besides the draws'
+own assignments; version 1 (earlier draws) read the assignments only, and `verify_draw`
+recomputes each as it was made."""
 SEED_SOURCE_SECURE = "secrets.token_hex(32)"
 MAX_SEED = 200
 MAX_FORCED = 10_000
@@ -270,8 +273,9 @@ def create_draw(results: ResultsStore, store: Store, profile: Profile, catalogue
         request.filters.sections, request.filters.divisions,
         request.filters.enterprise_types, request.filters.domain_tags)))
     pinned = store.pinned()
-    members, found = sources.population(results, pinned, run.run_id, catalogue, task, filters,
-                                        Scope(region), drawn_on, request.recent_months, now)
+    members, found = sources.population(results, pinned, run.run_id, request.period,
+                                        catalogue, task, filters, Scope(region), drawn_on,
+                                        request.recent_months, now)
     forced = {normal_uscc(u): r for u, r in request.forced.items()}
     known = {m.uscc for m in members}
     outside = sorted(set(forced) - known)
@@ -290,9 +294,7 @@ def create_draw(results: ResultsStore, store: Store, profile: Profile, catalogue
                              f"draw none")
     rules = Rules(request.per_target, request.workload_cap, task.joint)
     rota = sources.roster(pinned)
-    recent_pairs = frozenset() if request.avoid_months == 0 else frozenset(
-        DrawBook(results.engine).recent_pairs(
-            sources.months_before(drawn_on, request.avoid_months), now))
+    recent_pairs = sources.avoided_pairs(results, pinned, drawn_on, request.avoid_months, now)
     staffing = _staff(picks, found, pinned, drawn_on, rota, rules, seed, task.code,
                       recent_pairs)
     record = {

@@ -57,7 +57,7 @@ RECORD_TYPE = "spot_check"
 
 INSPECTION_FIELDS = {"draw_id": "draw_id", "uscc": "uscc", "inspected_on": "inspected_on",
                      "items": "items", "result": "result", "department": "department",
-                     "draw_id, uscc": "uscc"}
+                     "inspector_ids": "inspector_ids", "draw_id, uscc": "uscc"}
 RECORD_FIELDS = {"record_id": "uscc", "uscc": "uscc", "record_type": "result",
                  "occurred_on": "inspected_on", "collected_on": "inspected_on",
                  "department": "department", "outcome": "result", "details": "items"}
@@ -72,7 +72,8 @@ class InspectionResult:
 
     Becomes, in the data contract:
 
-    - ``inspections``: draw_id, uscc, inspected_on, items, result, department as given;
+    - ``inspections``: draw_id, uscc, inspected_on, items, result, department and
+      inspector_ids (who inspected: the roster's ids; none when not given) as given;
     - ``records``: record_id ``spot_check:<draw_id>:<uscc>`` (one record per draw and
       enterprise, so a resent result replaces its record), uscc, record_type ``spot_check``,
       occurred_on = inspected_on, collected_on = the day it first reached the store (kept
@@ -83,7 +84,8 @@ class InspectionResult:
     contract's `features.contract.INSPECTION_RESULTS` (no_problem, problem_found,
     not_located), checked by the contract like everything else. Until draws exist a result may
     come without ``draw_id``; its draw id is then ``UNDRAWN-<inspected_on>-<8 hex of
-    sha256(department)>`` (one per day and department).
+    sha256(department)>`` (one per day and department). The ``inspector_ids`` keep those
+    inspectors away from the enterprise in the draws of the avoidance window (回避).
     """
 
     uscc: str
@@ -92,10 +94,12 @@ class InspectionResult:
     result: str
     department: str
     draw_id: str | None = None
+    inspector_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if isinstance(self.items, list):
-            object.__setattr__(self, "items", tuple(self.items))
+        for name in ("items", "inspector_ids"):
+            if isinstance(getattr(self, name), list):
+                object.__setattr__(self, name, tuple(getattr(self, name)))
 
     @property
     def row_draw_id(self) -> str:
@@ -261,6 +265,8 @@ def _type_errors(index: int, submission: InspectionResult) -> list[ItemError]:
         ("result", text(submission.result), "text"),
         ("department", text(submission.department), "text"),
         ("draw_id", submission.draw_id is None or text(submission.draw_id), "text or nothing"),
+        ("inspector_ids", isinstance(submission.inspector_ids, tuple)
+         and all(text(i) for i in submission.inspector_ids), "a list of text"),
     ]
     errors = []
     for name, passes, expected in checks:
@@ -354,7 +360,8 @@ def _write_tables(folder: Path, source: str, submissions: Sequence[InspectionRes
         uscc, draw_id = normal_uscc(s.uscc), s.row_draw_id
         inspections.append({"draw_id": draw_id, "uscc": uscc, "inspected_on": s.inspected_on,
                             "items": list(s.items), "result": s.result,
-                            "department": s.department})
+                            "department": s.department,
+                            "inspector_ids": list(s.inspector_ids) or None})
         records.append({
             "record_id": s.record_id, "uscc": uscc, "record_type": RECORD_TYPE,
             "occurred_on": s.inspected_on, "collected_on": collected.get(s.record_id, today),

@@ -22,6 +22,7 @@ VALID_ROWS: dict[str, dict[str, str]] = {
         "occurred_on": "2024-07-01", "collected_on": "2024-07-05", "department": "郑州市市场监管局",
         "severity": "", "amount": "", "outcome": "", "domain": "", "removed_on": "2025-01-02",
         "repaired_on": "", "revoked_on": "", "details": '{"reason": "未按时公示年报"}',
+        "licence_type": "",
     },
     "relations": {
         "uscc": USCC_A, "role": "shareholder", "party_kind": "enterprise", "party_id": USCC_B,
@@ -31,6 +32,7 @@ VALID_ROWS: dict[str, dict[str, str]] = {
         "draw_id": "D2024-07-01", "uscc": USCC_A, "inspected_on": "2024-07-10",
         "items": "food_safety;licence_display", "result": "problem_found",
         "department": "郑州市市场监管局",
+        "inspector_ids": "INS-410102-SCJG-001;INS-410102-SCJG-007",
     },
 }
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from features.contract import TABLES
 from features.contract_doc import render
+from features.reference.licences import LICENCE_TYPES
 from features.reference.record_types import RECORD_TYPES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "data-contract.md"
@@ -23,6 +24,8 @@ def test_document_names_every_column_and_record_type() -> None:
             assert f"| `{column}` |" in text
     for record_type in RECORD_TYPES:
         assert f"| `{record_type.code}` | {record_type.zh} |" in text
+    for licence in LICENCE_TYPES:
+        assert f"| `{licence.code}` | {licence.zh} |" in text
 
 
 def test_arrow_schema_follows_the_columns() -> None:

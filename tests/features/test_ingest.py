@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -353,3 +354,34 @@ def test_a_second_writer_is_told_the_store_is_busy(tmp_path: Path, store: Store)
     with store.writing(), pytest.raises(StoreBusy, match="another ingest is writing"):
         ingest([path], store, today=TODAY)
     assert issubclass(StoreBusy, StoreError) and store.version is None
+
+
+def test_a_store_and_files_older_than_the_licence_type_column_still_ingest(
+        tmp_path: Path, store: Store) -> None:
+    """A store written before ``records.licence_type`` existed (its file lacks the column)
+    takes new files with it and old files without it; the old rows read as untyped."""
+    old = {k: v for k, v in _record("R1", record_type="licence", outcome="granted",
+                                    removed_on="").items() if k != "licence_type"}
+    ingest([write_csv(tmp_path / "records-old.csv", [old])], store, today=TODAY)
+    path = store.table_path("records")
+    pq.write_table(pq.read_table(path).drop(["licence_type"]), path)  # as an old store has it
+    assert "licence_type" not in pq.read_schema(path).names
+    with store.connect() as connection:
+        assert connection.execute("SELECT licence_type FROM records").fetchall() == [(None,)]
+
+    typed = write_csv(tmp_path / "records-new.csv", [
+        _record("R2", record_type="licence", outcome="granted", removed_on="",
+                licence_type="food_business"),
+        _record("R3", record_type="licence", outcome="renewed", removed_on="")])
+    report = ingest([typed, write_csv(tmp_path / "records-again.csv", [old])], store,
+                    rejects_path=tmp_path / "rejects.csv", today=TODAY)
+    counts = report.tables["records"]
+    assert (counts.inserted, counts.unchanged, counts.rejected) == (1, 1, 1)
+    [reject] = pl.read_csv(tmp_path / "rejects.csv").to_dicts()
+    assert (Path(reject["file"]).name, reject["row"], reject["field"]) == (
+        "records-new.csv", 2, "licence_type")
+    assert reject["expected"] == "a licence type for licence records"
+    assert reject["found"] == " (record_type=licence)"
+    stored = pl.read_parquet(store.table_path("records")).sort("record_id")
+    assert stored.select("record_id", "licence_type").rows() == [
+        ("R1", None), ("R2", "food_business")]

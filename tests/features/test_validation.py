@@ -86,6 +86,14 @@ CASES = [
      "2024-01-01 (occurred_on=2024-07-01)"),
     ("records", {"revoked_on": "2020-01-01"}, "revoked_on", "on or after occurred_on",
      "2020-01-01 (occurred_on=2024-07-01)"),
+    ("records", {"record_type": "licence", "outcome": "granted", "removed_on": ""},
+     "licence_type", "a licence type for licence records", " (record_type=licence)"),
+    ("records", {"record_type": "licence", "outcome": "granted", "removed_on": "",
+                 "licence_type": "fishing"}, "licence_type", "one of food_business, "
+     "food_production", "fishing"),
+    ("records", {"licence_type": "food_business"}, "licence_type",
+     "empty: only licence records carry a licence type",
+     "food_business (record_type=abnormal_operation)"),
     ("relations", {"role": "owner"}, "role", "one of legal_representative", "owner"),
     ("relations", {"party_kind": "robot"}, "party_kind", "one of person, enterprise", "robot"),
     ("relations", {"party_id": "P123"}, "party_id",
@@ -165,3 +173,27 @@ def test_pandas_float_integer_columns_are_accepted() -> None:
 def test_amounts_up_to_the_plausible_maximum_are_accepted() -> None:
     checked = _check("records", amount="1e13")
     assert checked.accepted.get_column("amount").to_list() == [1e13]
+
+
+def test_a_licence_record_names_its_licence_type() -> None:
+    licence = {"record_type": "licence", "outcome": "granted", "removed_on": "",
+               "licence_type": "food_business"}
+    row = _check("records", **licence).accepted.row(0, named=True)
+    assert row["licence_type"] == "food_business"
+
+
+def test_a_file_without_the_licence_type_column_keeps_its_licence_records() -> None:
+    """An export older than the column: its licences are taken, with no licence type (they
+    then match no catalogue item that asks for one); a type is required only of files that
+    have the column."""
+    row = {**VALID_ROWS["records"], "record_type": "licence", "outcome": "granted",
+           "removed_on": ""}
+    del row["licence_type"]
+    checked = validate("records", pl.DataFrame([row], schema=dict.fromkeys(row, pl.Utf8)),
+                       today=TODAY)
+    assert checked.rejects.height == 0
+    assert checked.accepted.row(0, named=True)["licence_type"] is None
+    other = {**row, "record_type": "honour", "outcome": "", "licence_type": "food_business"}
+    refused = validate("records", pl.DataFrame([other], schema=dict.fromkeys(other, pl.Utf8)),
+                       today=TODAY)
+    assert refused.rejects.get_column("field").to_list() == ["licence_type"]

@@ -6,6 +6,7 @@ unpublished period, and the loop from a draw to a posted result to the next mont
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import math
 import shutil
@@ -14,9 +15,14 @@ from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
+from dateutil.relativedelta import relativedelta
 
+from features.contract import INSPECTIONS
+from features.ingest import ingest
 from features.store import Store
 from models.policy.profiles import profile
 from models.registry import LoadedModel, ModelRegistry
@@ -25,7 +31,9 @@ from serving.results.store import ResultsStore
 from serving.sampling.catalogue import shipped_catalogue
 from serving.sampling.staffing import EXCLUSION_REASONS
 from serving.use_cases import classify_period
-from serving.use_cases.draw_population import Filters, roster
+from serving.use_cases import draw_population as sources
+from serving.use_cases import draws as draws_module
+from serving.use_cases.draw_population import Filters, licences_held, roster
 from serving.use_cases.draw_verify import verify_draw
 from serving.use_cases.draws import (
     Conflict,
@@ -133,6 +141,18 @@ def test_each_target_gets_every_applicable_item_and_others_are_outside_the_popul
     assert food and len(food) < len(members) and catalogue
 
 
+def test_an_item_asking_for_a_licence_goes_to_its_holders_at_the_period(
+        results: ResultsStore, synthetic_store: Store) -> None:
+    view = draw(results, synthetic_store, task="FOOD")
+    _, members = published_record(results, view.draw_id)
+    held = licences_held(synthetic_store.pinned(), [m.uscc for m in members], NOVEMBER)
+    licensed = {m.uscc for m in members if "FOOD-01" in m.items}  # 食品经营许可 checked
+    assert licensed == {u for u, kinds in held.items() if "food_business" in kinds}
+    assert licensed and len(licensed) < len(members)  # food businesses without one on record
+    assert all(set(t.items) >= {"FOOD-01"} for t in view.targets if t.uscc in licensed)
+    assert verify_draw(results, synthetic_store, shipped_catalogue(), view.draw_id).ok
+
+
 def _qualifications(store: Store) -> dict[str, frozenset[str]]:
     return {i.inspector_id: i.qualifications for i in roster(store.pinned()).inspectors}
 
@@ -218,6 +238,76 @@ def test_the_key_list_is_drawn_apart_and_recently_inspected_enterprises_wait(
             assert all(t.uscc not in recent for t in drawn), level
     with pytest.raises(InvalidRequest, match="not in the task's population"):
         draw(results, synthetic_store, forced={"91350200776049653A": "not here"})
+
+
+def test_an_inspector_who_inspected_a_target_is_kept_away_for_the_window_only(
+        results: ResultsStore, synthetic_store: Store, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """回避 reads the inspections table: the inspectors who inspected an enterprise (by
+    another sampling system, so no draw of this one knows it) are never assigned to it within
+    the avoidance window, the exclusion is recorded, and once the inspection is older than the
+    window they are assigned exactly as if it had never happened; verify recomputes both."""
+    store = Store(tmp_path / "store")
+    shutil.copytree(synthetic_store.root, store.root)
+    later = NOW.date() + relativedelta(months=1, days=1)
+    window = {"recent_months": 0, "avoid_months": 1}  # the same population every time
+    baseline = draw(results, store, drawn_on=later, **window)
+    target = baseline.targets[0]
+    team = {a.inspector_id for a in target.inspectors}
+    cancel_draw(results, baseline.draw_id, "the test's baseline", AUTHOR,
+                now=NOW + dt.timedelta(minutes=1))
+    inspected = tmp_path / "inspections-elsewhere.parquet"
+    pq.write_table(pa.Table.from_pylist([{
+        "draw_id": "SJ-2025-1107", "uscc": target.uscc,
+        "inspected_on": NOW.date() - dt.timedelta(days=5), "items": ["登记事项"],
+        "result": "no_problem", "department": "市场监督管理局",
+        "inspector_ids": sorted(team)}], schema=INSPECTIONS.arrow_schema()), inspected)
+    assert ingest([inspected], store, today=NOW.date()).tables["inspections"].inserted == 1
+
+    within = draw(results, store, now=NOW + dt.timedelta(hours=2), **window)
+    [kept] = [t for t in within.targets if t.uscc == target.uscc]
+    assert len(kept.inspectors) == 2 and not team & {a.inspector_id for a in kept.inspectors}
+    assert {(e.inspector_id, e.reason) for e in within.exclusions
+            if e.uscc == target.uscc} >= {(i, "inspected_recently") for i in team}
+    assert verify_draw(results, store, shipped_catalogue(), within.draw_id).ok
+    # its own results, inspected the day it was drawn, come back; the store moves on (the
+    # version it read is pruned): verify still recomputes the same inspectors
+    own = tmp_path / "inspections-own.parquet"
+    pq.write_table(pa.Table.from_pylist([{
+        "draw_id": within.draw_id, "uscc": t.uscc, "inspected_on": NOW.date(),
+        "items": list(t.items), "result": "no_problem", "department": "市场监督管理局",
+        "inspector_ids": [a.inspector_id for a in t.inspectors]} for t in within.targets],
+        schema=INSPECTIONS.arrow_schema()), own)
+    read = store.version
+    ingest([own], store, today=NOW.date())
+    pq.write_table(pa.Table.from_pylist([{**pq.read_table(inspected).to_pylist()[0],
+                                          "draw_id": "SJ-2025-1108"}],
+                                        schema=INSPECTIONS.arrow_schema()), inspected)
+    ingest([inspected], store, today=NOW.date())
+    assert not (store.root / read).exists()
+    assert verify_draw(results, store, shipped_catalogue(), within.draw_id).ok
+
+    outside = draw(results, store, drawn_on=later, now=NOW + dt.timedelta(hours=3), **window)
+    [again] = [t for t in outside.targets if t.uscc == target.uscc]
+    assert {a.inspector_id for a in again.inspectors} == team
+    assert not [e for e in outside.exclusions if e.uscc == target.uscc
+                and e.inspector_id in team and e.reason == "inspected_recently"]
+    assert outside.targets == baseline.targets
+    assert verify_draw(results, store, shipped_catalogue(), outside.draw_id).ok
+
+    # a draw of record format 1, made before 回避 read the inspections, verifies as it was made
+    for made in (within, outside):
+        cancel_draw(results, made.draw_id, "the test's", AUTHOR,
+                    now=NOW + dt.timedelta(hours=3, minutes=30))
+    with monkeypatch.context() as patch:
+        patch.setattr(draws_module, "RECORD_FORMAT", "ecr-draw/1")
+        patch.setattr(sources, "avoided_pairs",
+                      functools.partial(sources.avoided_pairs, inspections=False))
+        older = draw(results, store, now=NOW + dt.timedelta(hours=4), **window)
+    assert older.record["format"] == "ecr-draw/1" and within.record["format"] == "ecr-draw/2"
+    [unaware] = [t for t in older.targets if t.uscc == target.uscc]
+    assert team & {a.inspector_id for a in unaware.inspectors}  # what format 2 forbids
+    assert verify_draw(results, store, shipped_catalogue(), older.draw_id).ok
 
 
 def test_a_draw_on_an_unpublished_period_is_refused(

@@ -121,8 +121,9 @@ def test_a_valid_batch_lands_and_a_failed_check_raises_a_warning(
     failed, clean = operating[0], operating[1]
     before = store.version
     on = today - dt.timedelta(days=1)
+    team = ["INS-411302-SCJG-001", "INS-411302-SCJG-004"]
     outcome = record(store, results, model, [
-        result(f" {failed.lower()} ", on),  # read as stored: no spaces, upper case
+        result(f" {failed.lower()} ", on, inspector_ids=team),  # read as stored: upper case
         result(clean, on, "no_problem", draw=None),
     ], today)
 
@@ -133,6 +134,8 @@ def test_a_valid_batch_lands_and_a_failed_check_raises_a_warning(
                    if r["inspected_on"] == on}
     assert inspections[failed]["draw_id"] == "DR-1"
     assert inspections[failed]["items"] == ["登记事项", "广告发布"]
+    assert inspections[failed]["inspector_ids"] == team  # 回避 reads them
+    assert inspections[clean]["inspector_ids"] is None
     assert inspections[clean]["draw_id"].startswith(f"UNDRAWN-{on.isoformat()}-")
     records = {r["uscc"]: r for r in rows(store, "records", "record_id", [
         f"spot_check:DR-1:{failed}", f"spot_check:{inspections[clean]['draw_id']}:{clean}"])}
@@ -154,8 +157,8 @@ def test_a_valid_batch_lands_and_a_failed_check_raises_a_warning(
     assert len(results.warnings_of(outcome.rescore.run.run_id)) == len(outcome.warnings)
 
     # sent again days later: nothing changes, the record keeps the day it first arrived
-    again = record(store, results, model, [result(failed, on), result(clean, on, "no_problem",
-                                                                         draw=None)],
+    again = record(store, results, model, [result(failed, on, inspector_ids=team),
+                                           result(clean, on, "no_problem", draw=None)],
                    today + dt.timedelta(days=2))
     assert not again.published and again.store_version == outcome.store_version
     assert again.inspections.unchanged == again.spot_checks.unchanged == 2
@@ -257,9 +260,11 @@ def test_arguments_and_types_are_checked_before_anything_is_read(
     with pytest.raises(InvalidRequest, match="source: expected 1 to 64 letters"):
         call([result(UNKNOWN_USCC, today)], source="../escape")
     with pytest.raises(InvalidSubmission) as refused:
-        call([result(UNKNOWN_USCC, "2026-01-05"), result(UNKNOWN_USCC, today, items="登记事项")])
+        call([result(UNKNOWN_USCC, "2026-01-05"), result(UNKNOWN_USCC, today, items="登记事项"),
+              result(UNKNOWN_USCC, today, inspector_ids=("INS-1", 7))])
     assert [(e.location, e.expected) for e in refused.value.errors] == [
-        ("items[0].inspected_on", "a date"), ("items[1].items", "a list of text")]
+        ("items[0].inspected_on", "a date"), ("items[1].items", "a list of text"),
+        ("items[2].inspector_ids", "a list of text")]
     assert refused.value.errors[0].found == "'2026-01-05' (str)"
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from features.contract import ENTERPRISE_STATUSES, INSPECTION_RESULTS, TABLES
 from features.reference import divisions, industries, uscc
+from features.reference.licences import LICENCE_CODES
 from features.reference.record_types import BY_CODE, LIST_TYPES, RECORD_TYPES, REPAIRABLE_TYPES
 from synthetic import HIDDEN_FILE, SynthSummary, generate
+from synthetic.params import DEPARTMENTS
 from synthetic.writer import stringify
 
 SMALL = {"enterprises": 600, "months": 12, "seed": 5, "end_month": "2024-06"}
@@ -167,6 +169,69 @@ def test_inspections_match_spot_check_records(moderate: tuple[Path, SynthSummary
     assert (joined["result"] == joined["outcome"]).all()
     assert (joined["inspected_on"] == joined["occurred_on"]).all()
     assert (joined["department"] == joined["department_right"]).all()
+
+
+def test_licence_records_name_a_licence_of_their_enterprises_trade(
+        moderate: tuple[Path, SynthSummary]) -> None:
+    out, _ = moderate
+    rec = _read(out, "records")
+    licences = rec.filter(pl.col("record_type") == "licence")
+    assert licences["licence_type"].null_count() == 0
+    assert licences["licence_type"].is_in(list(LICENCE_CODES)).all()
+    assert rec.filter(pl.col("record_type") != "licence")["licence_type"].null_count() == (
+        rec.height - licences.height)
+    ent = _read(out, "enterprises").with_columns(
+        pl.col("domain_tags").fill_null([]), pl.col("industry_code").str.slice(0, 1).alias("s"))
+    joined = licences.join(ent, on="uscc")
+    needs = {"food_business": "food", "food_production": "food", "drug_business": "drug",
+             "drug_production": "drug", "special_equipment_use": "special_equipment",
+             "industrial_product_production": "industrial_product",
+             "medical_device_business": "medical_device", "cosmetics_production": "cosmetics"}
+    for kind, tag in needs.items():
+        typed = joined.filter(pl.col("licence_type") == kind)
+        assert typed["domain_tags"].list.contains(tag).all(), kind
+    assert {"food_business", "special_equipment_use", "other"} <= set(joined["licence_type"])
+    assert (joined.filter(pl.col("licence_type") == "road_transport")["industry_code"]
+            .str.starts_with("G54").all())
+    assert (joined.filter(pl.col("licence_type") == "construction_qualification")["s"] == "E"
+            ).all()
+    makers = ("food_production", "drug_production", "medical_device_production",
+              "cosmetics_production")
+    assert joined.filter(pl.col("licence_type").is_in(makers))["s"].eq("C").all()
+    # an enterprise's licence types come from its trade, never from its risk
+    hidden = pl.read_parquet(out / HIDDEN_FILE)
+    food = ent.filter(pl.col("domain_tags").list.contains("food")).join(hidden, on="uscc")
+    holders = food["uscc"].is_in(joined.filter(pl.col("licence_type") == "food_business")[
+        "uscc"].implode())
+    assert abs(food.filter(holders)["hidden_risk"].mean()
+               - food.filter(~holders)["hidden_risk"].mean()) < 0.5
+
+
+def test_inspections_name_two_inspectors_of_the_roster_free_of_conflicts(
+        moderate: tuple[Path, SynthSummary]) -> None:
+    out, _ = moderate
+    insp = _read(out, "inspections")
+    roster = _read(out, "inspectors")
+    ent = _read(out, "enterprises").select("uscc", "region_code")
+    assert insp["inspector_ids"].null_count() < 0.02 * insp.height
+    assert (insp["inspector_ids"].drop_nulls().list.len() == 2).all()
+    pairs = (insp.join(ent, on="uscc").explode("inspector_ids")
+             .drop_nulls("inspector_ids")
+             .join(roster, left_on="inspector_ids", right_on="inspector_id", how="left"))
+    assert pairs["unit"].null_count() == 0  # every id is the roster's
+    assert (pairs["unit_region"].str.slice(0, 4) == pairs["region_code"].str.slice(0, 4)).all()
+    names = dict(DEPARTMENTS)  # the office (a label) is of the inspector's department
+    assert all(office.endswith(names[code]) for office, code in
+               pairs.select("department", "department_right").iter_rows())
+    excluded = {(unit, u) for unit, codes in roster.select("unit", "unit_conflicts").iter_rows()
+                for u in codes or ()}
+    units = set(roster["unit"])
+    for office, unit, code in pairs.select("department", "unit", "uscc").iter_rows():
+        if office in units and (office, code) not in excluded:
+            assert unit == office  # the inspecting office's own inspectors when it has some
+        assert (unit, code) not in excluded
+    declared = pairs.filter(pl.col("conflict_enterprises").list.contains(pl.col("uscc")))
+    assert declared.height == 0  # 回避: never one who declared a conflict with it
 
 
 def test_spot_check_problems_rise_with_hidden_risk(moderate: tuple[Path, SynthSummary]) -> None:

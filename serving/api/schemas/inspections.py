@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from serving.api.schemas.warnings import WarningPublic
 
@@ -22,6 +23,11 @@ class InspectionResultCreate(BaseModel):
     result: str = Field(max_length=20, description="no_problem, problem_found or not_located",
                         examples=["problem_found"])
     department: str = Field(max_length=120, examples=["郑州市市场监督管理局"])
+    inspector_ids: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=20,
+        description="Who inspected, by the roster's inspector ids (执法检查人员): 回避 keeps "
+                    "them away from this enterprise in the draws of the avoidance window.",
+        examples=[["INS-410102-SCJG-001", "INS-410102-SCJG-007"]])
 
 
 class InspectionBatchCreate(BaseModel):

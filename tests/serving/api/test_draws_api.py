@@ -112,12 +112,13 @@ def test_posted_results_show_as_progress_and_cancelling_happens_once(
         client: httpx.Client, deployment: Deployment) -> None:
     draw = create(client, deployment, task="FOOD", seed="food campaign").json()
     first = draw["items"][0]
+    team = sorted(i["inspector_id"] for i in first["inspectors"])
     posted = client.post("/v1/inspection-results", headers=deployment.headers("sampling"),
                          json={"results": [{
                              "draw_id": draw["draw_id"], "uscc": first["uscc"],
                              "inspected_on": dt.date.today().isoformat(),
                              "items": first["items"], "result": "problem_found",
-                             "department": "市场监督管理局"}]})
+                             "department": "市场监督管理局", "inspector_ids": team}]})
     assert posted.status_code == 201, posted.text
     progress = client.get(f"/v1/sampling/draws/{draw['draw_id']}/progress",
                           headers=deployment.headers("sampling")).json()
@@ -139,6 +140,14 @@ def test_posted_results_show_as_progress_and_cancelling_happens_once(
     read = client.get(f"/v1/sampling/draws/{draw['draw_id']}",
                       headers=deployment.headers("sampling")).json()
     assert read["status"] == "cancelled" and read["items"] == draw["items"]
+
+    # the cancelled draw no longer keeps its inspectors away; the posted inspection does (回避)
+    followed = create(client, deployment, task="FOOD", seed="food follow-up",
+                      forced=[{"uscc": first["uscc"], "reason": "复查 (触发式)"}]).json()
+    [again] = [t for t in followed["items"] if t["uscc"] == first["uscc"]]
+    assert not set(team) & {i["inspector_id"] for i in again["inspectors"]}
+    assert {(e["inspector_id"], e["reason"]) for e in followed["exclusions"]
+            if e["uscc"] == first["uscc"]} >= {(i, "inspected_recently") for i in team}
 
 
 def test_an_impossible_staffing_names_the_targets(client: httpx.Client,

@@ -34,8 +34,9 @@ GOOD = """version: "t1"
 items:
   - {code: A-01, name: 登记事项, department: SCJG}
   - {code: F-01, name: 食品经营许可, department: SCJG, applies_to: {domain_tags: [food]}}
+  - {code: L-01, name: 许可条件, department: SCJG, applies_to: {licence_types: [food_business]}}
 tasks:
-  - {code: T, name: {zh: 检查, en: check}, items: [A-01, F-01]}
+  - {code: T, name: {zh: 检查, en: check}, items: [A-01, F-01, L-01]}
 """
 
 
@@ -45,7 +46,11 @@ tasks:
     (("sections: []", ""), None),
     (("department: SCJG}\n  - {code: F-01", "department: scjg}\n  - {code: F-01"),
      "item 'A-01' (items[0]), field 'department'"),
-    (("items: [A-01, F-01]", "items: [A-01, X-09]"), "task 'T', field 'items'"),
+    (("items: [A-01, F-01, L-01]", "items: [A-01, X-09]"), "task 'T', field 'items'"),
+    (("[food_business]", "[food_busines]"), "item 'L-01' (items[2]), field "
+                                            "'applies_to.licence_types'"),
+    (("[food_business]", "[food_business, 食品经营许可]"), "expected licence types from "
+                                                        "food_business"),
     (("{code: F-01,", "{code: A-01,"), "item 'A-01' (items[1]), field 'code'"),
     (("{domain_tags: [food]}", "{divisions: [C99]}"), "field 'applies_to.divisions'"),
     (("{domain_tags: [food]}", "{colour: red}"), "field 'applies_to.colour'"),
@@ -69,17 +74,40 @@ def test_an_edited_file_has_another_version_label(tmp_path: Path) -> None:
 def test_a_target_gets_every_applicable_item_of_its_task() -> None:
     catalogue = shipped_catalogue()
     joint = catalogue.task("JOINT-FOOD")
-    food_company = EnterpriseFacts("H", "H62", "limited_liability", ("food",))
-    food_stall = EnterpriseFacts("H", "H62", "individual_business", ("food",))
+    food_company = EnterpriseFacts("H", "H62", "limited_liability", ("food",),
+                                   ("food_business",))
+    food_stall = EnterpriseFacts("H", "H62", "individual_business", ("food",),
+                                 ("food_business", "other"))
+    unlicensed = EnterpriseFacts("H", "H62", "individual_business", ("food",))
     shop = EnterpriseFacts("F", "F52", "individual_business", ())
     assert catalogue.applicable(joint, food_company) == (
         "GEN-01", "GEN-02", "FOOD-01", "FOOD-02", "FOOD-03", "LABOR-01")
     assert catalogue.applicable(joint, food_stall) == (
         "GEN-01", "GEN-02", "FOOD-01", "FOOD-02", "FOOD-03")
+    assert catalogue.applicable(joint, unlicensed) == (  # no food business licence to check
+        "GEN-01", "GEN-02", "FOOD-02", "FOOD-03")
     assert catalogue.applicable(catalogue.task("FOOD"), shop) == ()  # outside FOOD's population
     env = catalogue.task("JOINT-SAFE")
-    assert catalogue.applicable(env, EnterpriseFacts("D", "D44", "joint_stock", ())) == (
+    assert catalogue.applicable(env, EnterpriseFacts("D", "D44", "joint_stock", (),
+                                                     ("pollutant_discharge",))) == (
         "ENV-01", "ENV-02")
+    assert catalogue.applicable(env, EnterpriseFacts("D", "D44", "joint_stock", ())) == (
+        "ENV-02",)
     assert catalogue.applicable(env, EnterpriseFacts("E", "E47", "joint_stock", ())) == (
         "SAFE-01", "SAFE-02")
     assert catalogue.departments(["FOOD-01", "LABOR-01"]) == ("RS", "SCJG")
+
+
+def test_an_item_asking_for_a_licence_applies_to_its_holders_only() -> None:
+    catalogue = shipped_catalogue()
+    speq = catalogue.task("SPEQ")
+    holder = EnterpriseFacts("C", "C34", "limited_liability", ("special_equipment",),
+                             ("special_equipment_use",))
+    without = EnterpriseFacts("C", "C34", "limited_liability", ("special_equipment",),
+                              ("industrial_product_production",))
+    assert catalogue.applicable(speq, holder) == ("SPEQ-01", "SPEQ-02", "SPEQ-03", "SPEQ-04")
+    assert catalogue.applicable(speq, without) == ("SPEQ-02", "SPEQ-03", "SPEQ-04")
+    assert catalogue.asks_licences(speq) and not catalogue.asks_licences(catalogue.task("GEN"))
+    # a licence holder outside the domain's tags is still inspected on its licence
+    trader = EnterpriseFacts("F", "F51", "limited_liability", (), ("food_business",))
+    assert catalogue.applicable(catalogue.task("FOOD"), trader) == ("FOOD-01",)
