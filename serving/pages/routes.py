@@ -174,7 +174,7 @@ async def login(request: Request) -> Response:
         audit.outcome = "forbidden"
         return _login_again(request, language, "login_role", 403)
     session_id, _ = sessions(request).start(key.key_id, now)
-    sessions(request).prune(now)
+    sessions(request).purge(now)
     response = RedirectResponse(HOME, status_code=303)
     settings = state.settings
     _cookie(request, response, SESSION_COOKIE, session_id, settings.page_session_hours * 3600)
@@ -194,7 +194,7 @@ def _login_again(request: Request, language: str, failure: str, status: int) -> 
 def logout(request: Request,
            posted: tuple[PageCaller, dict[str, str]] = Depends(checked_form(PAGES_PERMISSION))
            ) -> Response:
-    sessions(request).end(request.cookies.get(SESSION_COOKIE), dt.datetime.now(dt.UTC))
+    sessions(request).end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
