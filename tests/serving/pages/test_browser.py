@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 from tests.serving.pages.conftest import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")

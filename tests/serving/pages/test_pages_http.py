@@ -9,7 +9,7 @@ import pytest
 
 from serving.access.audit import AuditLog
 from serving.results.store import ResultsStore
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 from tests.serving.pages.conftest import csrf_of, login
 
 PAGES = ["/pages/", "/pages/model", f"/pages/?period={DECEMBER}", "/pages/sampling"]
