@@ -30,7 +30,8 @@ LANGUAGE_COOKIE = "ecr_lang"
 LOGIN_CSRF_COOKIE = "ecr_login_csrf"
 PAGES_PERMISSION = Permission.READ_EXPLANATIONS
 """A key may log in to the pages when its role may read explanations (regulators)."""
-MAX_FORM = 16_384
+MAX_FORM = 65_536
+"""Largest form body taken (a disposition note of 4,000 CJK characters is ~36 KB encoded)."""
 
 
 class LoginRequired(Exception):
