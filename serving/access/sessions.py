@@ -1,29 +1,35 @@
-"""Server-side sessions of the regulator pages, shared by the workers of one service.
+"""Server-side sessions of the regulator pages, shared by every worker and host of a service.
 
-A regulator logs in with an API key; the browser then holds only a random session id (256
-bits) in an HttpOnly cookie. The session lives in a small SQLite file beside the server
-secret (where the workers already agree on the model they serve): its row holds the hash of
-the id (never the id itself), the key's id (never the key), the CSRF token of the session's
-forms, and its times. A session ends at logout, after ``idle`` without a request, or at
-``lifetime`` after login, whichever comes first; the key behind it is checked on every
-request as well, so revoking or expiring a key ends its sessions at once.
+A regulator logs in with an API key; the browser then holds only a random session token (256
+bits) in an HttpOnly cookie. The session is a row of ``page_sessions`` in the results
+database (SQLite or PostgreSQL), so every worker on every host that serves the same results
+sees it. The row holds a keyed hash of the token (HMAC-SHA256 with the server secret, as API
+keys are kept; never the token itself), the key's id (never the key), the CSRF token of the
+session's forms, and its times. A session ends at logout (its row is deleted), after ``idle``
+without a request, or at ``lifetime`` after login (its ``expires_at``), whichever comes first;
+rows that can no longer be used are deleted when found and by `PageSessions.purge`. The key
+behind a session is checked on every request as well, so revoking or expiring a key ends its
+sessions at once.
+
+Every time is timezone-aware UTC; SQLite gives back naive datetimes, which were written in UTC.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
-import sqlite3
-import threading
 from dataclasses import dataclass
-from pathlib import Path
+
+import sqlalchemy as sa
+
+from serving.results.schema import page_sessions
 
 TOUCH_AFTER = dt.timedelta(seconds=30)
 """A session's last use is written at most this often (reads stay reads)."""
-_SCHEMA = """CREATE TABLE IF NOT EXISTS page_sessions (
-    id_hash TEXT PRIMARY KEY, key_id TEXT NOT NULL, csrf TEXT NOT NULL,
-    created_at TEXT NOT NULL, last_seen TEXT NOT NULL, ended_at TEXT)"""
+MAX_TOKEN = 128
+"""Longest session token looked up (a real one has 43 characters)."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +39,8 @@ class PageSession:
     """The token every form of the session carries."""
     created_at: dt.datetime
     last_seen: dt.datetime
-
-
-def _hash(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+    expires_at: dt.datetime
+    """``created_at`` + the lifetime: the session ends then however busy it is."""
 
 
 def new_token() -> str:
@@ -45,69 +49,92 @@ def new_token() -> str:
 
 
 class PageSessions:
-    """The sessions in ``path`` (created owner-only on first use)."""
+    """The sessions in ``engine``'s ``page_sessions`` table, their tokens hashed with
+    ``secret`` (the server secret, as for API keys)."""
 
-    def __init__(self, path: Path, idle: dt.timedelta, lifetime: dt.timedelta) -> None:
+    def __init__(self, engine: sa.Engine, secret: bytes, idle: dt.timedelta,
+                 lifetime: dt.timedelta) -> None:
+        if not isinstance(secret, bytes) or not secret:
+            raise ValueError("secret: expected non-empty bytes (see load_secret), found "
+                             f"{type(secret).__name__}")
         if not dt.timedelta(0) < idle <= lifetime:
             raise ValueError(f"idle: expected 0 < idle ≤ lifetime, found idle {idle} and "
                              f"lifetime {lifetime}")
-        self.path, self.idle, self.lifetime = path, idle, lifetime
-        self._local = threading.local()
+        self.engine, self.idle, self.lifetime = engine, idle, lifetime
+        self._secret = secret
 
-    def _connection(self) -> sqlite3.Connection:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():
-                self.path.touch(mode=0o600)
-            connection = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute(_SCHEMA)
-            self._local.connection = connection
-        return connection
+    def __repr__(self) -> str:
+        return f"PageSessions({self.engine.url!r}, idle={self.idle}, lifetime={self.lifetime})"
+
+    def _hash(self, token: str) -> str:
+        return hmac.new(self._secret, token.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def start(self, key_id: str, now: dt.datetime) -> tuple[str, PageSession]:
-        """A new session for ``key_id``: its id (for the cookie, shown once) and its row."""
-        session_id, csrf = new_token(), new_token()
-        stamp = now.astimezone(dt.UTC).isoformat()
-        self._connection().execute(
-            "INSERT INTO page_sessions (id_hash, key_id, csrf, created_at, last_seen) "
-            "VALUES (?, ?, ?, ?, ?)", (_hash(session_id), key_id, csrf, stamp, stamp))
-        return session_id, PageSession(key_id, csrf, now, now)
+        """A new session for ``key_id``: its token (for the cookie, returned this once and
+        never stored) and its row."""
+        now = _aware(now)
+        token, csrf = new_token(), new_token()
+        session = PageSession(key_id, csrf, now, now, now + self.lifetime)
+        with self.engine.begin() as connection:
+            connection.execute(page_sessions.insert().values(
+                token_hash=self._hash(token), key_id=key_id, csrf=csrf, created_at=now,
+                last_seen=now, expires_at=session.expires_at))
+        return token, session
 
-    def find(self, session_id: str | None, now: dt.datetime) -> PageSession | None:
-        """The live session of ``session_id`` (its last use moved to ``now``); None when
-        there is none, it ended, or it is past its idle time or lifetime."""
-        if not session_id or len(session_id) > 128:
+    def find(self, token: str | None, now: dt.datetime) -> PageSession | None:
+        """The live session of ``token`` (its last use moved to ``now``); None when there is
+        none, it ended, or it is past its idle time or its expiry (its row is then deleted)."""
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN:
             return None
-        connection = self._connection()
-        row = connection.execute(
-            "SELECT key_id, csrf, created_at, last_seen FROM page_sessions "
-            "WHERE id_hash = ? AND ended_at IS NULL", (_hash(session_id),)).fetchone()
+        now = _aware(now)
+        hashed = self._hash(token)
+        with self.engine.connect() as connection:
+            row = connection.execute(sa.select(page_sessions).where(
+                page_sessions.c.token_hash == hashed)).mappings().first()
         if row is None:
             return None
-        created, seen = dt.datetime.fromisoformat(row[2]), dt.datetime.fromisoformat(row[3])
-        if now - seen >= self.idle or now - created >= self.lifetime:
-            self.end(session_id, now)
+        session = PageSession(row["key_id"], row["csrf"], _utc(row["created_at"]),
+                              _utc(row["last_seen"]), _utc(row["expires_at"]))
+        if now >= session.expires_at or now - session.last_seen >= self.idle:
+            self._delete(hashed)
             return None
-        if now - seen >= TOUCH_AFTER:
-            connection.execute("UPDATE page_sessions SET last_seen = ? WHERE id_hash = ?",
-                               (now.astimezone(dt.UTC).isoformat(), _hash(session_id)))
-            seen = now
-        return PageSession(row[0], row[1], created, seen)
+        if now - session.last_seen >= TOUCH_AFTER:
+            with self.engine.begin() as connection:
+                connection.execute(page_sessions.update().where(
+                    page_sessions.c.token_hash == hashed,
+                    page_sessions.c.last_seen < now).values(last_seen=now))
+            session = PageSession(session.key_id, session.csrf, session.created_at, now,
+                                  session.expires_at)
+        return session
 
-    def end(self, session_id: str | None, now: dt.datetime) -> None:
-        """End the session (logout); a later `find` of it answers None."""
-        if session_id:
-            self._connection().execute(
-                "UPDATE page_sessions SET ended_at = ? WHERE id_hash = ? AND ended_at IS NULL",
-                (now.astimezone(dt.UTC).isoformat(), _hash(session_id)))
+    def end(self, token: str | None) -> bool:
+        """End the session of ``token`` (logout): its row is deleted, so a later `find`
+        answers None. Whether there was one."""
+        if not token or not isinstance(token, str) or len(token) > MAX_TOKEN:
+            return False
+        return self._delete(self._hash(token)) > 0
 
-    def prune(self, now: dt.datetime) -> int:
-        """Delete sessions that ended or can no longer be used; returns how many."""
-        oldest = (now - self.lifetime).astimezone(dt.UTC).isoformat()
-        idle = (now - self.idle).astimezone(dt.UTC).isoformat()
-        cursor = self._connection().execute(
-            "DELETE FROM page_sessions WHERE ended_at IS NOT NULL OR created_at < ? "
-            "OR last_seen < ?", (oldest, idle))
-        return cursor.rowcount
+    def purge(self, now: dt.datetime) -> int:
+        """Delete the sessions that can no longer be used (past their expiry or idle
+        time); returns how many."""
+        now = _aware(now)
+        with self.engine.begin() as connection:
+            return connection.execute(page_sessions.delete().where(sa.or_(
+                page_sessions.c.expires_at <= now,
+                page_sessions.c.last_seen <= now - self.idle))).rowcount
+
+    def _delete(self, hashed: str) -> int:
+        with self.engine.begin() as connection:
+            return connection.execute(page_sessions.delete().where(
+                page_sessions.c.token_hash == hashed)).rowcount
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    if not isinstance(moment, dt.datetime) or moment.tzinfo is None:
+        raise ValueError(f"now: expected a timezone-aware datetime, found {moment!r}")
+    return moment.astimezone(dt.UTC)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as aware UTC (SQLite gives back naive datetimes, written in UTC)."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)

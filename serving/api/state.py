@@ -1,6 +1,6 @@
 """Everything the service loads once at start-up, from one `Settings`: the results store,
-the store, the model slot, the keys, the audit log, the rate limiter and the profile. Routes
-receive it through a dependency; nothing is global."""
+the store, the model slot, the keys, the audit log, the rate limiter, the profile and the
+pages' sessions. Routes receive it through a dependency; nothing is global."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from models.registry import LoadedModel, ModelRegistry
 from serving.access.audit import AuditLog
 from serving.access.keys import KeyRing
 from serving.access.secret import load_secret
+from serving.access.sessions import PageSessions
 from serving.api.features_slot import FeaturesSlot
 from serving.api.model_slot import ModelSlot
 from serving.api.rate_limit import RateLimiter
@@ -47,6 +48,8 @@ class ServiceState:
     rate_limiter: RateLimiter
     profile: Profile
     features: FeaturesSlot
+    sessions: PageSessions
+    """The regulator pages' sessions, in the results database (shared by every worker)."""
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     _versions: dict[str, tuple[LoadedModel, Explainer]] = field(default_factory=dict)
     _versions_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -62,7 +65,10 @@ class ServiceState:
         jurisdiction = profile(settings.profile)
         state = cls(settings, results, store, registry, None,  # type: ignore[arg-type]
                     KeyRing(results.engine, secret), AuditLog(results.engine),
-                    RateLimiter(settings.rate_limit), jurisdiction, FeaturesSlot(store))
+                    RateLimiter(settings.rate_limit), jurisdiction, FeaturesSlot(store),
+                    PageSessions(results.engine, secret,
+                                 dt.timedelta(minutes=settings.page_idle_minutes),
+                                 dt.timedelta(hours=settings.page_session_hours)))
         state.models = ModelSlot(registry.load, model_pointer(settings), state.golden_sample,
                                  jurisdiction)
         state.models.start(settings.model_uri)

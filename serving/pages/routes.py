@@ -39,6 +39,7 @@ from serving.pages.session import (
 from serving.sampling.catalogue import catalogue
 from serving.use_cases import (
     DISPOSITION_STATUSES,
+    TEXT_LIMITS,
     InvalidRequest,
     NotFound,
     classification_page,
@@ -46,7 +47,9 @@ from serving.use_cases import (
     explain_published,
     period_region_risk,
     published_periods,
+    record_disposition,
     search_enterprises,
+    warning_record,
 )
 from serving.use_cases.draws import list_draws
 from serving.use_cases.enterprise_draws import enterprise_draws
@@ -93,6 +96,8 @@ class PageRoute(APIRoute):
 router = APIRouter(prefix="/pages", route_class=PageRoute, include_in_schema=False)
 Caller = Annotated[PageCaller, Depends(page_caller(PAGES_PERMISSION))]
 USCC = Annotated[str, Path(pattern="^[0-9A-Za-z]{18}$")]
+WarningId = Annotated[str, Path(max_length=40, pattern=r"^\d{8}-[0-9A-Z]{18}$")]
+DISPOSITION_FIELDS = ("status", "action_taken", "department", "note")
 
 
 def _state(request: Request) -> ServiceState:
@@ -112,11 +117,11 @@ def _error(request: Request, status: int, title: str, detail: str,
                   title=title, detail=detail, caller=None)
 
 
-def _safe_next(target: str | None) -> str:
-    """A page of this service to go back to (never another site)."""
+def _safe_next(target: str | None, default: str = HOME) -> str:
+    """A page of this service to go back to (never another site), else ``default``."""
     if target and target.startswith("/pages/") and "//" not in target and "\\" not in target:
         return target
-    return HOME
+    return default
 
 
 def _periods(state: ServiceState) -> list[dt.date]:
@@ -174,7 +179,7 @@ async def login(request: Request) -> Response:
         audit.outcome = "forbidden"
         return _login_again(request, language, "login_role", 403)
     session_id, _ = sessions(request).start(key.key_id, now)
-    sessions(request).prune(now)
+    sessions(request).purge(now)
     response = RedirectResponse(HOME, status_code=303)
     settings = state.settings
     _cookie(request, response, SESSION_COOKIE, session_id, settings.page_session_hours * 3600)
@@ -194,7 +199,7 @@ def _login_again(request: Request, language: str, failure: str, status: int) -> 
 def logout(request: Request,
            posted: tuple[PageCaller, dict[str, str]] = Depends(checked_form(PAGES_PERMISSION))
            ) -> Response:
-    sessions(request).end(request.cookies.get(SESSION_COOKIE), dt.datetime.now(dt.UTC))
+    sessions(request).end(request.cookies.get(SESSION_COOKIE))
     response = RedirectResponse(LOGIN, status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -236,7 +241,7 @@ def overview(request: Request, caller: Caller, period: dt.date | None = None,
                   shares_chart=views.shares_chart(rows), heat=heat,
                   heat_chart=heat.chart(link), high_risk_rule=HIGH_RISK_RULE,
                   warnings=warnings, filter_severity=severity, filter_status=status,
-                  statuses=DISPOSITION_STATUSES)
+                  statuses=DISPOSITION_STATUSES, can_dispose=_can_dispose(caller))
 
 
 @router.post("/search")
@@ -301,7 +306,8 @@ def enterprise(request: Request, uscc: USCC,
         gauge=views.gauge(state.profile, latest.final_score, language),
         bands=views.bands(state.profile, language),
         history=views.history(record, state.profile, facts.inspections, language),
-        warnings=warnings, explained=explained, draws=draws)
+        warnings=warnings, explained=explained, draws=draws, can_dispose=_can_dispose(caller),
+        statuses=DISPOSITION_STATUSES, limits=TEXT_LIMITS)
 
 
 @router.get("/enterprises/{uscc}/repair")
@@ -318,6 +324,50 @@ def repair(request: Request, uscc: USCC,
                                state.settings.repair_facts)
     request.state.audit.rows = 1
     return render(request, "_repair.html", caller.language, caller=caller, guidance=guidance)
+
+
+# -- warnings and what was done about them (处置) -------------------------------------------
+
+def _can_dispose(caller: PageCaller) -> bool:
+    return allows(caller.key.role, Permission.WRITE_DISPOSITIONS)
+
+
+@router.get("/warnings/{warning_id}")
+def warning(request: Request, warning_id: WarningId,
+            caller: PageCaller = Depends(page_caller(Permission.READ_WARNINGS))) -> Response:
+    return _warning_page(request, caller, warning_id)
+
+
+def _warning_page(request: Request, caller: PageCaller, warning_id: str, status: int = 200,
+                  failure: str | None = None,
+                  entered: dict[str, str] | None = None) -> Response:
+    record = warning_record(_state(request).results, warning_id, caller.scope)
+    request.state.audit.rows = 1 + len(record.history)
+    return render(request, "warning.html", caller.language, status, caller=caller,
+                  record=record, w=record.view, can_dispose=_can_dispose(caller),
+                  statuses=DISPOSITION_STATUSES, limits=TEXT_LIMITS, failure=failure,
+                  entered=entered or {})
+
+
+@router.post("/warnings/{warning_id}/dispositions")
+def dispose(request: Request, warning_id: WarningId,
+            posted: tuple[PageCaller, dict[str, str]] = Depends(
+                checked_form(Permission.WRITE_DISPOSITIONS))) -> Response:
+    """Record what was done about a warning, as ``PATCH /v1/warnings/{id}`` does; a refused
+    form comes back on the warning's page with the message and what was typed."""
+    caller, fields = posted
+    entered = {name: fields.get(name, "").strip() for name in DISPOSITION_FIELDS}
+    try:
+        record_disposition(_state(request).results, warning_id, caller.scope,
+                           status=entered["status"],
+                           action_taken=entered["action_taken"] or None,
+                           department=entered["department"] or None,
+                           note=entered["note"] or None, key_id=caller.key.key_id)
+    except InvalidRequest as error:
+        return _warning_page(request, caller, warning_id, 422, str(error), entered)
+    request.state.audit.rows = 1
+    return RedirectResponse(_safe_next(fields.get("next"), f"/pages/warnings/{warning_id}"),
+                            status_code=303)
 
 
 # -- the model -----------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
@@ -31,8 +30,8 @@ LANGUAGE_COOKIE = "ecr_lang"
 LOGIN_CSRF_COOKIE = "ecr_login_csrf"
 PAGES_PERMISSION = Permission.READ_EXPLANATIONS
 """A key may log in to the pages when its role may read explanations (regulators)."""
-MAX_FORM = 16_384
-_sessions_lock = threading.Lock()
+MAX_FORM = 65_536
+"""Largest form body taken (a disposition note of 4,000 CJK characters is ~36 KB encoded)."""
 
 
 class LoginRequired(Exception):
@@ -60,19 +59,8 @@ class PageCaller:
 
 
 def sessions(request: Request) -> PageSessions:
-    """The app's page sessions, in a file beside the server secret (opened on first use)."""
-    app_state = request.app.state
-    found = getattr(app_state, "page_sessions", None)
-    if found is None:
-        with _sessions_lock:
-            found = getattr(app_state, "page_sessions", None)
-            if found is None:
-                settings = request.app.state.service.settings
-                found = PageSessions(settings.secret_file.parent / "page-sessions.db",
-                                     dt.timedelta(minutes=settings.page_idle_minutes),
-                                     dt.timedelta(hours=settings.page_session_hours))
-                app_state.page_sessions = found
-    return found
+    """The service's page sessions (in the results database, shared by every worker)."""
+    return request.app.state.service.sessions
 
 
 def language_of(request: Request) -> str:
@@ -100,7 +88,7 @@ def page_caller(permission: Permission) -> Callable[..., PageCaller]:
             key = state.keys.current(session.key_id, now)
         except Unauthenticated as error:
             audit.outcome = f"unauthenticated: {error.reason}"
-            sessions(request).end(request.cookies.get(SESSION_COOKIE), now)
+            sessions(request).end(request.cookies.get(SESSION_COOKIE))
             raise LoginRequired() from None
         refused = admit(state, key, permission, audit)
         if refused is not None:

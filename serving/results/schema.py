@@ -204,6 +204,20 @@ idempotency_keys = sa.Table(
 """A write's answer kept under the caller's ``Idempotency-Key``: a retry gets the same answer
 and changes nothing; the same key with another body is refused."""
 
+page_sessions = sa.Table(
+    "page_sessions", metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("key_id", sa.String(16), sa.ForeignKey("api_keys.key_id"), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+"""The regulator pages' sessions, shared by every worker and host of the service: only a keyed
+hash (HMAC-SHA256 with the server secret) of each session token is kept, with the key it was
+opened with (its id, never the key), the CSRF token of its forms, and its times; a row is
+deleted at logout and once it can no longer be used."""
+
 
 draws = sa.Table(
     "draws", metadata,

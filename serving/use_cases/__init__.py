@@ -15,7 +15,8 @@ is answered as one that does not exist.
     read what is published     published_periods, classification_page, classification_csv,
                                enterprise_record, enterprise_history, stored_explanation,
                                search_enterprises, period_warnings, period_region_risk
-    dispose of warnings        list_warnings, record_disposition, disposition_history
+    dispose of warnings        list_warnings, record_disposition, disposition_history,
+                               warning_record
     record spot-check results  record_inspection_results
     for the regulator pages    enterprise_facts, rule_bases, class_shares, warning_list,
                                enterprise_warnings, repair_guidance, model_card
@@ -30,10 +31,13 @@ from serving.use_cases.classify import (
 )
 from serving.use_cases.dispositions import (
     DISPOSITION_STATUSES,
+    TEXT_LIMITS,
+    WarningRecord,
     WarningView,
     disposition_history,
     list_warnings,
     record_disposition,
+    warning_record,
 )
 from serving.use_cases.enterprises import (
     EnterpriseMatch,
@@ -89,6 +93,7 @@ from serving.use_cases.score import (
 __all__ = [
     "CSV_COLUMNS",
     "DISPOSITION_STATUSES",
+    "TEXT_LIMITS",
     "WHOLE_PROVINCE",
     "ClassShares",
     "ClassificationPage",
@@ -115,6 +120,7 @@ __all__ = [
     "ScoredEnterprises",
     "ScoredTable",
     "WarningPage",
+    "WarningRecord",
     "WarningView",
     "class_shares",
     "classification_csv",
@@ -145,4 +151,5 @@ __all__ = [
     "search_enterprises",
     "stored_explanation",
     "warning_list",
+    "warning_record",
 ]

@@ -87,6 +87,24 @@ def disposition_history(results: ResultsStore, warning_id: str,
     return results.dispositions(period, uscc)
 
 
+@dataclass(frozen=True)
+class WarningRecord:
+    """One warning with its latest disposition (``view``) and every disposition recorded
+    against it (``history``, oldest first)."""
+
+    view: WarningView
+    history: list[Disposition]
+
+
+def warning_record(results: ResultsStore, warning_id: str, scope: Scope) -> WarningRecord:
+    """The published warning ``warning_id`` inside ``scope`` and what was done about it;
+    `NotFound` outside the scope, as for an unknown warning."""
+    period, uscc, (_, warning) = _warning(results, warning_id, scope)
+    history = results.dispositions(period, uscc)
+    return WarningRecord(WarningView(warning_id_of(period, uscc), warning,
+                                     history[-1] if history else None), history)
+
+
 def _warning(results: ResultsStore, warning_id: str,
              scope: Scope) -> tuple[dt.date, str, tuple[str, StoredWarning]]:
     """The period, uscc, and (run id, warning) of a published warning inside ``scope``."""

@@ -18,6 +18,7 @@ from serving.use_cases import (
     list_warnings,
     period_warnings,
     record_disposition,
+    warning_record,
 )
 from tests.serving.test_service_reads import DECEMBER, period_rows, publish, uscc_of
 
@@ -89,6 +90,24 @@ def test_a_warning_outside_the_scope_or_unknown_is_not_found(results: ResultsSto
             disposition_history(results, warning_id, Scope("4101"))
     assert len(set(messages)) == 1
     assert disposition_history(results, outside, EVERYWHERE) == []
+    with pytest.raises(NotFound, match="no such warning"):
+        warning_record(results, outside, Scope("4101"))
+
+
+def test_a_warning_is_read_with_every_disposition(results: ResultsStore) -> None:
+    warning_id = f"20251231-{uscc_of(3)}"
+    empty = warning_record(results, warning_id, EVERYWHERE)
+    assert empty.view.warning_id == warning_id and empty.view.warning.uscc == uscc_of(3)
+    assert empty.view.disposition is None and empty.history == []
+    at = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
+    first = record_disposition(results, warning_id, EVERYWHERE, status="in_progress", now=at)
+    second = record_disposition(results, warning_id, EVERYWHERE, status="resolved",
+                                department="食品经营监管科", now=at + dt.timedelta(hours=1))
+    found = warning_record(results, warning_id, EVERYWHERE)
+    assert found.history == [first, second] and found.view.disposition == second
+    assert found.view.warning == empty.view.warning
+    with pytest.raises(InvalidRequest, match="warning_id: expected"):
+        warning_record(results, "not-a-warning", EVERYWHERE)
 
 
 @pytest.mark.parametrize(("warning_id", "arguments", "message"), [

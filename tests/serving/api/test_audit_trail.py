@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from ecr_cli.main import app
 from serving.access.audit import AuditLog
 from serving.results.store import ResultsStore
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 
 
 def _entries_for(deployment: Deployment, request_id: str) -> list:
@@ -73,7 +73,7 @@ def test_an_unwritable_audit_log_serves_nothing(deployment: Deployment) -> None:
     """If the audit entry cannot be written, the caller gets 503, not the data."""
     if not deployment.database_url.startswith("sqlite"):
         return
-    from tests.serving.api.conftest import start_server
+    from tests.serving.conftest import start_server
 
     engine = sa.create_engine(deployment.database_url)
     server = start_server(deployment)

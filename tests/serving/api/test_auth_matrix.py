@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 
 ROLES = ("sampling", "regulator", "admin")
 BAD_KEYS = ("malformed", "unknown", "expired", "revoked")

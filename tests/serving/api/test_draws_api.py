@@ -12,7 +12,7 @@ import httpx
 
 from serving.access.audit import AuditLog
 from serving.results.store import ResultsStore
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 
 PROBLEM = "application/problem+json"
 

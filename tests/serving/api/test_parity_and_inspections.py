@@ -9,7 +9,7 @@ import pytest
 
 from features.store import Store
 from serving.results.store import ResultsStore
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 
 TOLERANCE = 1e-6
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 
 PROBLEM = "application/problem+json"
 

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.serving.api.conftest import Deployment
+from tests.serving.conftest import Deployment
 
 ROLE_OF = {"/v1/admin/model:reload": "admin", "/metrics": "admin"}
 BEYOND_THE_SCHEMA = {"/v1/scores", "/v1/inspection-results", "/v1/enterprises/{uscc}",

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.conftest import Trained
-from tests.serving.api.conftest import Deployment, register, start_server
+from tests.serving.conftest import Deployment, register, start_server
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""The pages are tested on the same real deployment as the API (`ecr serve` in a subprocess
-over SQLite and PostgreSQL, keys of every kind), and in Debian's chromium."""
+"""The pages are tested on the same real deployment as the API (`deployment` of
+``tests/serving/conftest.py``: `ecr serve` in a subprocess over SQLite and PostgreSQL, keys of
+every kind, built once per database for both), and in Debian's chromium."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.serving.api.conftest import Deployment, deployment  # noqa: F401 (the fixture)
+from tests.serving.conftest import Deployment
 
 ROOT = Path(__file__).resolve().parents[3]
 ARTIFACTS = ROOT / "test-artifacts" / "pages"
@@ -32,14 +33,14 @@ def csrf_of(html: str) -> str:
 
 
 @pytest.fixture
-def pages(deployment: Deployment) -> Iterator[httpx.Client]:  # noqa: F811
+def pages(deployment: Deployment) -> Iterator[httpx.Client]:
     """A client that does not follow redirects (to see them)."""
     with httpx.Client(base_url=deployment.url, timeout=60) as session:
         yield session
 
 
 @pytest.fixture
-def regulator(deployment: Deployment) -> Iterator[httpx.Client]:  # noqa: F811
+def regulator(deployment: Deployment) -> Iterator[httpx.Client]:
     """A client logged in to the pages with the regulator key."""
     with httpx.Client(base_url=deployment.url, timeout=60) as session:
         response = login(session, deployment.keys["regulator"])

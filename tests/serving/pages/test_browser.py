@@ -3,7 +3,8 @@ at 1366×768, with axe-core checking WCAG 2.1 AA on every page and no console er
 
 The walk: a page without a session goes to the login; log in; search an enterprise; open its
 page; the waterfall's lines add up to the shown score and equal the API's explanation; the
-repair guidance loads; switch to English; open the heat map and click into a cell (on the
+repair guidance loads; record a disposition of its warning and see it shown, on the page and
+on the warning's own; switch to English; open the heat map and click into a cell (on the
 chart itself and through its table twin); the model page; a sampling key draws a campaign and
 the regulator opens it from the sampling page, and finds it on a target's page; log out; a
 page without a session redirects again. Screenshots of every page land in ``test-artifacts/pages/``.
@@ -11,6 +12,7 @@ page without a session redirects again. Screenshots of every page land in ``test
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -20,7 +22,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.serving.api.conftest import DECEMBER, Deployment
+from tests.serving.conftest import DECEMBER, Deployment
 from tests.serving.pages.conftest import ARTIFACTS
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -91,11 +93,13 @@ def _api_explanation(deployment: Deployment, uscc: str) -> dict[str, Any]:
     return response.json()
 
 
-def _warned(deployment: Deployment) -> str:
-    """An enterprise with a warning in December (its page has the most to show)."""
+def _warned(deployment: Deployment) -> tuple[str, str]:
+    """An enterprise with a warning in December (its page has the most to show), and the
+    warning's id."""
     response = httpx.get(f"{deployment.url}/v1/warnings", params={"period": str(DECEMBER)},
                          headers=deployment.headers("regulator"), timeout=60)
-    return response.json()["items"][0]["uscc"]
+    first = response.json()["items"][0]
+    return first["uscc"], first["warning_id"]
 
 
 def test_a_regulator_walks_through_the_pages(browser: Any, deployment: Deployment,
@@ -105,7 +109,7 @@ def test_a_regulator_walks_through_the_pages(browser: Any, deployment: Deploymen
     context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
     walk = Walk(context.new_page(), deployment.url, folder)
     page = walk.page
-    uscc = _warned(deployment)
+    uscc, warning_id = _warned(deployment)
 
     walk.go(f"/pages/enterprises/{uscc}")  # no session yet
     assert page.url.endswith("/pages/login")
@@ -148,6 +152,28 @@ def test_a_regulator_walks_through_the_pages(browser: Any, deployment: Deploymen
     assert base == pytest.approx(api["base_points"], abs=1e-6)
     assert page.locator("#final-score").inner_text() == f"{api['final_score']:,.2f}"
     assert page.locator("#class-label").inner_text() == api["risk_class"]["label"]
+
+    disposal = page.locator(f"#dispose-{warning_id}")  # record what was done (处置)
+    disposal.locator("summary").click()
+    disposal.locator("select[name='status']").select_option("in_progress")
+    disposal.locator("input[name='action_taken']").fill("约谈负责人，限期整改")
+    disposal.locator("input[name='department']").fill("食品经营监管科")
+    disposal.locator("textarea[name='note']").fill("浏览器测试：十日内复查")
+    walk.check("enterprise-dispose")
+    disposal.locator("button[type='submit']").click()
+    page.wait_for_url(re.compile(rf"/pages/enterprises/{uscc}#warnings$"))
+    row = page.locator(f"#warning-{warning_id}")
+    assert row.locator(".disposition-status").inner_text() == "处置中"
+    assert row.locator(".disposition-action").inner_text() == "约谈负责人，限期整改"
+    assert row.locator(".disposition-department").inner_text() == "食品经营监管科"
+    page.locator("#repair-table, #repair-none").first.wait_for()
+    walk.check("enterprise-disposed")
+    row.locator(f"a[href='/pages/warnings/{warning_id}']").click()
+    page.wait_for_url(f"**/pages/warnings/{warning_id}")
+    assert "浏览器测试：十日内复查" in page.locator("#dispositions-table").inner_text()
+    assert page.locator("#warning-status").inner_text() == "处置中"
+    walk.check("warning")
+    walk.go(f"/pages/enterprises/{uscc}")
 
     page.click("#switch-language")
     page.wait_for_url(f"**/pages/enterprises/{uscc}")

@@ -9,7 +9,8 @@ import pytest
 
 from serving.access.audit import AuditLog
 from serving.results.store import ResultsStore
-from tests.serving.api.conftest import DECEMBER, Deployment
+from serving.use_cases import Scope, disposition_history, list_warnings
+from tests.serving.conftest import DECEMBER, Deployment
 from tests.serving.pages.conftest import csrf_of, login
 
 PAGES = ["/pages/", "/pages/model", f"/pages/?period={DECEMBER}", "/pages/sampling"]
@@ -172,3 +173,170 @@ def test_draws_on_the_pages_keep_to_the_region(deployment: Deployment,
                   if t["region_code"].startswith(deployment.region)]
         if inside:  # a province-wide draw is not the county's to read
             assert drawn["draw_id"] not in county.get(f"/pages/enterprises/{inside[0]}").text
+
+
+# -- warning dispositions (处置) recorded on the pages ---------------------------------------
+
+def a_warning(deployment: Deployment, inside: bool = True) -> tuple[str, str]:
+    """(warning id, uscc) of a December warning inside (or outside) the county key's region."""
+    results = ResultsStore(deployment.database_url)
+    county = {v.warning_id for v in list_warnings(results, DECEMBER, Scope(deployment.region))}
+    found = [v for v in list_warnings(results, DECEMBER, Scope())
+             if (v.warning_id in county) == inside]
+    results.engine.dispose()
+    assert found, f"no December warning {'inside' if inside else 'outside'} the county"
+    return found[-1].warning_id, found[-1].warning.uscc
+
+
+def dispositions_of(deployment: Deployment, warning_id: str) -> list:
+    results = ResultsStore(deployment.database_url)
+    try:
+        return disposition_history(results, warning_id, Scope())
+    finally:
+        results.engine.dispose()
+
+
+def key_id_of(key: str) -> str:
+    return key.split("_")[1]
+
+
+def test_a_regulator_records_a_disposition_on_the_enterprise_page(
+        deployment: Deployment, regulator: httpx.Client) -> None:
+    warning_id, uscc = a_warning(deployment)
+    before = len(dispositions_of(deployment, warning_id))
+    page = regulator.get(f"/pages/enterprises/{uscc}")
+    assert page.status_code == 200
+    form = re.search(rf'<form method="post" action="/pages/warnings/{warning_id}/dispositions"'
+                     rf'.*?</form>', page.text, re.S)
+    assert form, "no disposition form for the warning on the enterprise page"
+    assert 'name="csrf"' in form.group(0) and 'name="note"' in form.group(0)
+    back = f"/pages/enterprises/{uscc}#warnings"
+    answer = regulator.post(f"/pages/warnings/{warning_id}/dispositions", data={
+        "csrf": csrf_of(form.group(0)), "status": "in_progress", "action_taken": "约谈负责人",
+        "department": "食品经营监管科", "note": "限期十日整改", "next": back})
+    assert answer.status_code == 303 and answer.headers["location"] == back
+
+    recorded = dispositions_of(deployment, warning_id)
+    assert len(recorded) == before + 1
+    latest = recorded[-1]
+    assert (latest.status, latest.action_taken, latest.department, latest.note) == (
+        "in_progress", "约谈负责人", "食品经营监管科", "限期十日整改")
+    assert latest.key_id == key_id_of(deployment.keys["regulator"])
+    api = httpx.get(f"{deployment.url}/v1/warnings", params={"period": str(DECEMBER)},
+                    headers=deployment.headers("regulator"), timeout=60).json()
+    [shown] = [w for w in api["items"] if w["warning_id"] == warning_id]
+    assert shown["disposition"]["action_taken"] == "约谈负责人"  # the API sees the same record
+
+    row = re.search(rf'<tr id="warning-{warning_id}">.*?</tr>',
+                    regulator.get(f"/pages/enterprises/{uscc}").text, re.S)
+    assert row and "处置中" in row.group(0) and "约谈负责人" in row.group(0)
+    assert "食品经营监管科" in row.group(0)
+    history = regulator.get(f"/pages/warnings/{warning_id}")
+    assert history.status_code == 200 and "限期十日整改" in history.text
+    assert 'id="dispositions-table"' in history.text
+    listed = regulator.get(f"/pages/?period={DECEMBER}&status=in_progress")
+    row = re.search(rf'<tr><td><a href="/pages/enterprises/{uscc}".*?</tr>', listed.text, re.S)
+    assert row and "处置中" in row.group(0)  # the warnings list shows it, with a link to it
+    assert f'href="/pages/warnings/{warning_id}"' in row.group(0)
+
+    token = csrf_of(history.text)  # the warning page's own form, without a next
+    plain = regulator.post(f"/pages/warnings/{warning_id}/dispositions",
+                           data={"csrf": token, "status": "resolved", "action_taken": "",
+                                 "department": " ", "note": ""})
+    assert plain.status_code == 303
+    assert plain.headers["location"] == f"/pages/warnings/{warning_id}"
+    latest = dispositions_of(deployment, warning_id)[-1]
+    assert (latest.status, latest.action_taken, latest.department, latest.note) == (
+        "resolved", None, None, None)  # blank fields are recorded as not given
+    regulator.post("/pages/language", data={"csrf": token, "lang": "en",
+                                            "next": f"/pages/warnings/{warning_id}"})
+    english = regulator.get(f"/pages/warnings/{warning_id}")
+    assert "Record a disposition" in english.text and ">resolved<" in english.text
+    regulator.post("/pages/language", data={"csrf": token, "lang": "zh"})
+
+
+def test_a_disposition_needs_the_session_csrf_token(deployment: Deployment,
+                                                    regulator: httpx.Client) -> None:
+    warning_id, _ = a_warning(deployment)
+    before = len(dispositions_of(deployment, warning_id))
+    path = f"/pages/warnings/{warning_id}/dispositions"
+    for data in ({"status": "resolved"}, {"status": "resolved", "csrf": "x" * 43}):
+        refused = regulator.post(path, data=data)
+        assert refused.status_code == 403 and 'role="alert"' in refused.text
+    with httpx.Client(base_url=deployment.url) as stranger:  # no session: to the login
+        token = csrf_of(regulator.get("/pages/").text)
+        moved = stranger.post(path, data={"csrf": token, "status": "resolved"})
+        assert moved.status_code == 303 and moved.headers["location"] == "/pages/login"
+    assert len(dispositions_of(deployment, warning_id)) == before
+
+
+def test_a_warning_outside_the_region_is_not_found(deployment: Deployment) -> None:
+    outside, _ = a_warning(deployment, inside=False)
+    inside, _ = a_warning(deployment, inside=True)
+    before = len(dispositions_of(deployment, outside))
+    with httpx.Client(base_url=deployment.url, timeout=60) as county:
+        assert login(county, deployment.keys["regulator_region"]).status_code == 303
+        token = csrf_of(county.get("/pages/").text)
+        assert county.get(f"/pages/warnings/{outside}").status_code == 404
+        unknown = f"{outside[:9]}91410100MA00000000"  # no such warning anywhere
+        for status in ("resolved", "lost"):  # a wrong status does not disclose it either
+            refused = county.post(f"/pages/warnings/{outside}/dispositions",
+                                  data={"csrf": token, "status": status})
+            nothing = county.post(f"/pages/warnings/{unknown}/dispositions",
+                                  data={"csrf": token, "status": status})
+            assert refused.status_code == nothing.status_code == 404
+            assert refused.text.replace(outside, "…") == nothing.text.replace(unknown, "…")
+        assert county.get(f"/pages/warnings/{inside}").status_code == 200
+    assert len(dispositions_of(deployment, outside)) == before
+
+
+def test_an_invalid_disposition_answers_4xx_with_its_message(deployment: Deployment,
+                                                             regulator: httpx.Client) -> None:
+    warning_id, _ = a_warning(deployment)
+    before = len(dispositions_of(deployment, warning_id))
+    token = csrf_of(regulator.get(f"/pages/warnings/{warning_id}").text)
+    path = f"/pages/warnings/{warning_id}/dispositions"
+    wrong = regulator.post(path, data={"csrf": token, "status": "lost",
+                                       "department": "稽查局", "note": "核查中"})
+    assert wrong.status_code == 422
+    alert = re.search(r'<p class="alert" role="alert" id="disposition-failure">(.*?)</p>',
+                      wrong.text, re.S)
+    assert alert and "处置未保存" in alert.group(1)
+    assert "status: expected one of open, in_progress, resolved, dismissed" in alert.group(1)
+    assert 'value="稽查局"' in wrong.text and "核查中</textarea>" in wrong.text  # kept
+    for data, field in (({"status": ""}, "status"),
+                        ({"status": "open", "action_taken": "约" * 201}, "action_taken"),
+                        ({"status": "open", "department": "局" * 121}, "department")):
+        answer = regulator.post(path, data={"csrf": token, **data})
+        assert answer.status_code == 422 and f"{field}: expected" in answer.text, field
+    malformed = regulator.post("/pages/warnings/2025-12-31-x/dispositions",
+                               data={"csrf": token, "status": "open"})
+    assert malformed.status_code == 422 and 'role="alert"' in malformed.text
+    unknown = regulator.post("/pages/warnings/20200131-91410100MA00000000/dispositions",
+                             data={"csrf": token, "status": "open"})
+    assert unknown.status_code == 404
+    assert regulator.post(path, content=b'{"status": "open"}', headers={
+        "content-type": "application/json"}).status_code == 415
+    assert len(dispositions_of(deployment, warning_id)) == before
+
+
+def test_a_disposition_is_audited(deployment: Deployment, regulator: httpx.Client) -> None:
+    warning_id, _ = a_warning(deployment)
+    token = csrf_of(regulator.get(f"/pages/warnings/{warning_id}").text)
+    path = f"/pages/warnings/{warning_id}/dispositions"
+    assert regulator.post(path, data={"csrf": token, "status": "dismissed",
+                                      "note": "误报"}).status_code == 303
+    assert regulator.post(path, data={"status": "dismissed"}).status_code == 403
+    log = AuditLog(ResultsStore(deployment.database_url).engine)
+    entries = [stored.entry for stored in log.tail(200)
+               if stored.entry.route == "/pages/warnings/{warning_id}/dispositions"
+               and stored.entry.parameters["path"].get("warning_id") == warning_id]
+    written, refused = entries[-2], entries[-1]
+    assert written.method == "POST" and written.status == 303 and written.rows == 1
+    assert written.key_id == key_id_of(deployment.keys["regulator"])
+    assert written.role == "regulator"
+    assert written.parameters["permission"] == "write_dispositions"
+    assert "误报" not in str(written.parameters)  # no form body in the log
+    assert refused.status == 403 and refused.rows == 0
+    assert refused.parameters["outcome"] == "csrf token missing or wrong"
+    assert log.verify().ok
