@@ -5,7 +5,7 @@ keyed by a keyed hash of its token, with the key id, the CSRF token and the time
 Sessions kept in the old file are not carried over: their holders log in again.
 
 Revision ID: 0007
-Revises: 0005 (to become 0006 once 0006_draw_targets_uscc is merged)
+Revises: 0006
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
