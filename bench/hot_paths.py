@@ -5,9 +5,12 @@ and a sample of 400 enterprises' feature rows under --work).
 - one row through LightGBM's predict and through the TreeSHAP kernel, on all threads (the
   baseline: what both did before `models.risk_model.prediction_threads`) and on one thread;
 - one supplied row scored, judged and explained (`score_feature_rows`, explain=True, and the
-  API's explanation lines), per request.
+  API's explanation lines), per request: read as an Arrow table (before) and as Python
+  values (`models.columns.PyColumns`, now);
+- with ``--store``: one enterprise's features from the store, alone, and as eight concurrent
+  calls (`features.joined_calls` joins them into one run).
 
-    .venv/bin/python bench/hot_paths.py --work /work/bench-data
+    .venv/bin/python bench/hot_paths.py --work data/bench [--store data/bench/store-1000000-48-7]
 """
 
 from __future__ import annotations
@@ -15,10 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from service import REGISTERED, tracking_uri
 
+from features.enterprise_features import EnterpriseFeatures
+from features.store import Store
+from models.columns import ArrowColumns
 from models.explain.points import Explainer
 from models.explain.treeshap import shap_values
 from models.policy.profiles import profile
@@ -41,6 +50,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("data/bench"))
     parser.add_argument("--enterprises", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=200)
+    parser.add_argument("--store", type=Path, default=None,
+                        help="the store of the sample, to time features from the store too")
     args = parser.parse_args()
     samples = sorted(args.work.glob("service-bench-sample-*.json"))
     if not samples:
@@ -58,14 +69,32 @@ def main() -> None:
         print(f"  one row, {label}: predict {predict:.2f} ms, TreeSHAP {shap:.2f} ms")
     index = iter(range(10**9))
 
-    def request() -> None:
+    def request(read: Callable[[list[dict]], Any]) -> None:
         row = rows[next(index) % len(rows)]
-        found = score_feature_rows(loaded, feature_rows([row]), jurisdiction, explain=True,
+        found = score_feature_rows(loaded, read([row]), jurisdiction, explain=True,
                                    explainer=explainer)
         ExplanationPublic.of(found[0].explanation, loaded.version, 10)
 
-    print(f"  one supplied row scored and explained (top 10): "
-          f"{per_call_ms(request, args.repeat):.1f} ms per request")
+    for label, read in (("as an Arrow table (before)", lambda r: ArrowColumns(rows_table(r))),
+                        ("as Python values (now)", feature_rows)):
+        print(f"  one supplied row scored and explained (top 10), {label}: "
+              f"{per_call_ms(lambda read=read: request(read), args.repeat):.1f} ms per request")
+    if not args.store:
+        return
+    features = EnterpriseFeatures(Store(args.store))
+    codes = [row["uscc"] for row in rows]
+    picks = iter(range(10**9))
+    alone = per_call_ms(lambda: features.compute([codes[next(picks) % len(codes)]],
+                                                 features.data_end), 40)
+    with ThreadPoolExecutor(8) as pool:
+        started, runs = time.perf_counter(), features.runs
+        for _ in range(10):
+            list(pool.map(lambda c: features.compute([c], features.data_end),
+                          [codes[next(picks) % len(codes)] for _ in range(8)]))
+        joined = (time.perf_counter() - started) / 80 * 1000
+    print(f"  one enterprise's features from the store: alone {alone:.1f} ms per call; eight "
+          f"concurrent calls {joined:.1f} ms per call ({features.runs - runs} runs for 80 "
+          "calls)")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from features.coverage import DateOutsideData
 from features.enterprise_features import EnterpriseFeatures
 from features.reference.uscc import uscc_problem
 from models.classification import classify
-from models.columns import Columns, PyColumns, columns_of
+from models.columns import ArrowColumns, Columns, PyColumns, columns_of
 from models.explain.explanation import Explanation, explanations_of
 from models.explain.points import Explainer
 from models.feature_frame import FeatureTableError, InputWarning
@@ -145,7 +145,7 @@ class ScoredEnterprises:
 
 
 def score_feature_rows(
-    model: LoadedModel, rows: pa.Table | PyColumns, profile: Profile, *, explain: bool,
+    model: LoadedModel, rows: pa.Table | Columns, profile: Profile, *, explain: bool,
     explainer: Explainer | None = None, as_of: dt.date | None = None,
 ) -> list[EnterpriseScore]:
     """Score, judge and (with ``explain``) explain supplied feature rows, in input order.
@@ -159,7 +159,8 @@ def score_feature_rows(
     _check_columns(model, columns)
     chain, rules = model.model, model.model.rules
     try:
-        x = chain.spec.matrix(columns if isinstance(columns, PyColumns) else rows, "rows")
+        x = chain.spec.matrix(columns if isinstance(columns, PyColumns) else
+                              columns.table if isinstance(columns, ArrowColumns) else rows, "rows")
         raw = chain.raw_of(x)
         probability, score = chain.calibrated(raw)
         judgement = judge(score, columns, rules, profile, as_of)
