@@ -371,7 +371,11 @@ class _Session:
             return self.prepared[as_of]
         sql = compiled(as_of)
         name = f"d{as_of:%Y%m%d}"
-        self.cursor.execute(f"PREPARE part_{name} AS {sql.record_sql}")
+        # The per-enterprise record aggregates go straight into few_record_part, cast to its
+        # column types by the insert (no round trip through Arrow for one wide row).
+        columns = ", ".join(f'"{c}"' for c in self.columns["record_part"])
+        self.cursor.execute(f"PREPARE part_{name} AS INSERT INTO few_record_part ({columns}) "
+                            f"SELECT {columns} FROM ({sql.record_sql})")
         self.cursor.execute(f"PREPARE whole_{name} AS {sql.assemble_sql}")
         self.prepared[as_of] = name
         while len(self.prepared) > KEPT_DATES:
@@ -380,19 +384,20 @@ class _Session:
             self.cursor.execute(f"DEALLOCATE whole_{old}")
         return name
 
-    def _fill(self, name: str, table: pa.Table) -> None:
-        """Replace the rows of ``few_{name}``. Registering a view would change the catalog and
-        make DuckDB plan every prepared statement again."""
-        self.cursor.execute(f"DELETE FROM few_{name}")
-        self.cursor.from_arrow(table.select(self.columns[name])).insert_into(f"few_{name}")
+    def _fill(self, inputs: dict[str, pa.Table]) -> None:
+        """Replace the rows of every ``few_*`` table (emptied in one call) with ``inputs``'
+        (``few_record_part`` is refilled from them). Registering views would change the
+        catalog and make DuckDB plan every prepared statement again."""
+        self.cursor.execute("; ".join(f"DELETE FROM few_{name}"
+                                      for name in (*inputs, "record_part")))
+        for name, table in inputs.items():
+            self.cursor.from_arrow(table.select(self.columns[name])).insert_into(f"few_{name}")
 
     def run(self, as_of: dt.date, inputs: dict[str, pa.Table], wanted: list[str]
             ) -> FewFeatures:
         name = self._statement(as_of)
-        for table_name, table in inputs.items():
-            self._fill(table_name, table)
-        part = self.cursor.execute(f"EXECUTE part_{name}").to_arrow_table()
-        self._fill("record_part", part.cast(compiled(as_of).record_schema))
+        self._fill(inputs)
+        self.cursor.execute(f"EXECUTE part_{name}")
         whole = self.cursor.execute(f"EXECUTE whole_{name}").to_arrow_table()
         return _kept(whole, compiled(as_of), wanted)
 
