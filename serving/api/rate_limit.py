@@ -1,8 +1,5 @@
-"""Requests per API key, counted in-process with `limits` (no server to install): a sliding
-window counter, which weighs the previous window's count by its overlap with the last
-period, so a hit costs the same at 10 requests a minute as at a million (a moving window
-keeps every request's time, and its hit grows with the limit: 6.7 ms a request at
-1,000,000/minute). With several workers each counts its own share, so the limit is per
+"""Requests per API key, counted in-process with `limits` (a moving window in memory: no
+server to install). With several workers each counts its own share, so the limit is per
 worker; a deployment that needs one count across workers points `limits` at Redis."""
 
 from __future__ import annotations
@@ -12,14 +9,14 @@ import time
 
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import SlidingWindowCounterRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 
 
 class RateLimiter:
     def __init__(self, rate: str) -> None:
         self.item = parse(rate)
         self.description = rate
-        self._limiter = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def hit(self, key_id: str) -> int | None:
         """Count one request; None when allowed, else the seconds to wait."""
