@@ -117,13 +117,8 @@ class FeatureSpec:
         if isinstance(table, PyColumns):
             return self._matrix_of_values(table, source)
         table = as_arrow(table)
-        present = set(table.column_names)  # a new list at every access: read it once
-        missing = [n for n in self.names if n not in present]
-        if missing:
-            raise FeatureTableError(
-                f"{source}: expected feature columns {', '.join(missing)}; not found "
-                f"(the table has {len(table.column_names)} columns)"
-            )
+        names = table.column_names  # a new list at every access: read it once
+        self._require_columns(set(names), len(names), source)
         out = np.empty((table.num_rows, len(self.names)), dtype=np.float64, order="F")
         for j, name in enumerate(self.names):
             out[:, j] = self._encode(table[name], name, source)
@@ -133,12 +128,7 @@ class FeatureSpec:
     def _matrix_of_values(self, columns: PyColumns, source: str) -> npt.NDArray:
         """`matrix` of a few rows held as Python values, equal to that of their Arrow table."""
         present = set(columns.column_names)
-        missing = [n for n in self.names if n not in present]
-        if missing:
-            raise FeatureTableError(
-                f"{source}: expected feature columns {', '.join(missing)}; not found "
-                f"(the table has {len(present)} columns)"
-            )
+        self._require_columns(present, len(present), source)
         out = np.empty((columns.num_rows, len(self.names)), dtype=np.float64, order="F")
         numeric, values = [], []
         for j, name in enumerate(self.names):
@@ -155,6 +145,15 @@ class FeatureSpec:
             out[:, numeric] = np.array(values, dtype=np.float64).T
         self._check_values(out, source)
         return out
+
+    def _require_columns(self, present: set[str], count: int, source: str) -> None:
+        """Refuse a table lacking any of the model's feature columns, naming them."""
+        missing = [n for n in self.names if n not in present]
+        if missing:
+            raise FeatureTableError(
+                f"{source}: expected feature columns {', '.join(missing)}; not found "
+                f"(the table has {count} columns)"
+            )
 
     @cached_property
     def _level_index(self) -> dict[str, dict[str, float]]:
