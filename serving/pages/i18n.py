@@ -93,6 +93,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "model_score": ("模型分值", "Model score"),
     "final_score": ("最终分值", "Final score"),
     "other_features": ("其余指标合计", "All other features"),
+    "features_snapshot": ("指标取值为本期分类时所用数据。",
+                          "The values are those this period's classification scored."),
+    "features_store": ("指标取值按现有归集数据重新计算（本期分类未留存取值）。",
+                       "The values are recomputed from the records now collected (this "
+                       "period's classification kept none)."),
+    "features_drifted": ("其后补录的记录使重算结果与公布的分类不同。",
+                         "Records collected later make the recomputed result differ from the "
+                         "published class."),
     "rule": ("规则", "Rule"),
     "reason": ("理由", "Reason"),
     "basis": ("依据", "Basis"),

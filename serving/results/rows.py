@@ -100,6 +100,8 @@ class HistoryEntry:
     result: ResultRow
     profile: str
     data_fingerprint: str
+    run_id: str = ""
+    """The run that produced it (its feature snapshot, when kept, is under this id)."""
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,20 @@ registering division): the county is the code itself when it is county-level, el
 the code is ``coalesce(county, prefecture)``. ``domain_tags`` are the enterprise's
 professional-supervision domains joined by ``;`` (empty when none), as ``fired_rules``."""
 
+feature_snapshots = sa.Table(
+    "feature_snapshots", metadata,
+    sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
+              primary_key=True),
+    sa.Column("first_uscc", sa.String(18), primary_key=True),
+    sa.Column("last_uscc", sa.String(18), nullable=False),
+    sa.Column("rows", sa.Integer, nullable=False),
+    sa.Column("features", sa.LargeBinary, nullable=False),
+)
+"""The feature rows a run scored, in chunks of consecutive codes (``first_uscc`` to
+``last_uscc``), each an Arrow IPC stream (`serving.results.feature_snapshots`): the
+explanation of a published result is computed from the very values that produced it, and
+found by primary key, without recomputing the enterprise's features."""
+
 publications = sa.Table(
     "publications", metadata,
     sa.Column("period", sa.Date, primary_key=True),

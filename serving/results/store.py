@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from serving.results.feature_snapshots import by_code, chunks, row_of
 from serving.results.rows import (
     Disposition,
     HistoryEntry,
@@ -46,6 +47,7 @@ from serving.results.rows import (
     StoredWarning,
 )
 from serving.results.schema import (
+    feature_snapshots,
     leases,
     period_analysis,
     publications,
@@ -58,6 +60,8 @@ from serving.results.schema import (
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 LEASE_EXPIRES = dt.timedelta(minutes=15)
+SNAPSHOT_ROWS_PER_TRANSACTION = 50_000
+"""Feature rows kept per transaction of `ResultsStore.write_feature_snapshot`."""
 """How long a period's lease held from another host stays live without renewal."""
 
 
@@ -233,6 +237,34 @@ class ResultsStore:
                 rows=runs.c.rows + table.num_rows))
         return table.num_rows
 
+    def write_feature_snapshot(self, run_id: str, features: pa.Table) -> int:
+        """Keep the feature rows the run scores (one per enterprise; `feature_snapshots`), in
+        transactions of a few thousand rows; the rows kept."""
+        ordered = by_code(features)
+        kept = 0
+        for start in range(0, ordered.num_rows, SNAPSHOT_ROWS_PER_TRANSACTION):
+            part = ordered.slice(start, SNAPSHOT_ROWS_PER_TRANSACTION)
+            values = [{"run_id": run_id, **asdict(chunk)} for chunk in chunks(part)]
+            with self.engine.begin() as connection:
+                self._renew(connection, run_id)
+                connection.execute(feature_snapshots.insert(), values)
+            kept += part.num_rows
+        return kept
+
+    def feature_row(self, run_id: str, uscc: str) -> pa.Table | None:
+        """The feature row the run scored for ``uscc``; None when the run kept no snapshot
+        (written before migration 0008) or did not score the enterprise."""
+        query = (sa.select(feature_snapshots.c.last_uscc, feature_snapshots.c.features)
+                 .where(feature_snapshots.c.run_id == run_id,
+                        feature_snapshots.c.first_uscc <= uscc)
+                 .order_by(feature_snapshots.c.first_uscc.desc()).limit(1))
+        with self.engine.connect() as connection:
+            found = connection.execute(query).one_or_none()
+        if found is None or found.last_uscc < uscc:
+            return None
+        row = row_of(bytes(found.features), uscc)
+        return row if row.num_rows else None
+
     def write_warnings(self, run_id: str, rows: Iterable[StoredWarning]) -> int:
         return self._write_rows(warnings, run_id, (
             {**asdict(w), "triggers": ";".join(w.triggers)} for w in rows))
@@ -343,7 +375,8 @@ class ResultsStore:
                  .where(results.c.uscc == uscc).order_by(results.c.period))
         with self.engine.connect() as connection:
             return [HistoryEntry(ResultRow.from_mapping(r._mapping), r.profile,
-                                 r.data_fingerprint) for r in connection.execute(query)]
+                                 r.data_fingerprint, r.run_id)
+                    for r in connection.execute(query)]
 
     def warnings_of(self, run_id: str, limit: int | None = None) -> list[StoredWarning]:
         """A run's warnings, most severe first (then by uscc)."""
@@ -398,7 +431,8 @@ class ResultsStore:
         with self.engine.connect() as connection:
             row = connection.execute(query).one_or_none()
         return None if row is None else HistoryEntry(ResultRow.from_mapping(row._mapping),
-                                                     row.profile, row.data_fingerprint)
+                                                     row.profile, row.data_fingerprint,
+                                                     row.run_id)
 
     def latest_levels(self, usccs: Iterable[str]) -> dict[str, str]:
         """Each enterprise's risk level in its latest published period (absent: none)."""
@@ -506,7 +540,7 @@ def page_query(run_id: str, after: str | None, limit: int,
 def _delete_runs(connection: sa.Connection, run_ids: list[str]) -> int:
     """Delete runs and every row under them; the number of result rows removed."""
     removed = 0
-    for table in (results, warnings, period_analysis, region_risk):
+    for table in (results, warnings, period_analysis, region_risk, feature_snapshots):
         outcome = connection.execute(table.delete().where(table.c.run_id.in_(run_ids)))
         removed += outcome.rowcount if table is results else 0
     connection.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))

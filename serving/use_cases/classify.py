@@ -35,6 +35,7 @@ from serving.monthly.batch import BatchClassifier, with_enterprise_context
 from serving.monthly.early_warning import build_warnings, record_triggers, severity_counts
 from serving.monthly.regional import region_risk
 from serving.monthly.tracking import PeriodTracker
+from serving.results.feature_snapshots import by_code
 from serving.results.rows import PeriodAnalysis, RunInfo, StoredWarning
 from serving.results.schema import SUMMARY_COLUMNS, SUMMARY_SCHEMA
 from serving.results.store import ResultsStore
@@ -103,7 +104,8 @@ def classify_period(
     timings["data fingerprint"] = _lap(clock)
 
     clock = time.perf_counter()
-    features = with_enterprise_context(compute_features(store, period), store)
+    computed = by_code(compute_features(store, period))
+    features = with_enterprise_context(computed, store)
     timings["features"] = _lap(clock)
 
     clock = time.perf_counter()
@@ -112,6 +114,9 @@ def classify_period(
     timings["explanation tables"] = _lap(clock)
     with results.writing_run(period, "monthly", model.uri, store_version=store.version or "",
                              **identity) as run_id:
+        clock = time.perf_counter()
+        results.write_feature_snapshot(run_id, computed)
+        timings["feature snapshot"] = _lap(clock)
         kept = []
         done, total = 0, features.num_rows
         score_seconds = write_seconds = 0.0
@@ -173,14 +178,17 @@ def rescore(
     require_covered(store, as_of)
     triggers = record_triggers(store, since, as_of)  # every touched enterprise, triggers or not
     touched = set(triggers) if only is None else set(triggers) & set(only)
-    features = with_enterprise_context(compute_features(store, as_of), store)
-    subset = features.filter(pc.is_in(features["uscc"], pa.array(sorted(touched), pa.string())))
+    computed = compute_features(store, as_of)
+    computed = computed.filter(pc.is_in(computed["uscc"],
+                                        pa.array(sorted(touched), pa.string())))
+    subset = with_enterprise_context(computed, store)
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, as_of,
                                  model.version)
     with results.writing_run(as_of, "rescore", model.uri, model_version=model.version,
                              rules_version=model.rules_version, profile=profile.key,
                              data_fingerprint=data_fingerprint(store),
                              store_version=store.version or "") as run_id:
+        results.write_feature_snapshot(run_id, computed)
         result = classifier.classify(subset)
         results.write_results(run_id, result)
         baseline = results.previous_published(since + dt.timedelta(days=1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from features.enterprise_features import EnterpriseFeatures, features_of
 from features.store import Store
@@ -45,17 +46,25 @@ ModelOfVersion = Callable[[str], tuple[LoadedModel, Explainer]]
 """The model (and its explainer) registered as ``name/version``, loaded once and kept."""
 
 
+FeaturesSource = Literal["snapshot", "store"]
+"""Where a published explanation's feature values come from: the run's own snapshot (the
+values it scored), or the store's current records at the period (runs kept before feature
+snapshots, migration 0008)."""
+
+
 @dataclass(frozen=True)
 class PublishedExplanation:
-    """The explanation behind a published result, recomputed with the model version and
-    profile that produced it."""
+    """The explanation behind a published result, with the model version and profile that
+    produced it, from the feature values that run scored when it kept them."""
 
     explanation: Explanation
     model_version: str
     published: HistoryEntry
     matches_published: bool
-    """Whether the recomputed final score and class equal the published ones (they differ
-    only if records dated before the period were collected after it was published)."""
+    """Whether the explanation's final score and class equal the published ones: always so
+    from a snapshot; recomputed from the store, they differ only if records dated before the
+    period were collected after it was published."""
+    features_source: FeaturesSource = "snapshot"
 
 
 def explain_published(
@@ -64,13 +73,18 @@ def explain_published(
 ) -> PublishedExplanation:
     """Why ``uscc`` got its class in a published ``period`` (its latest when None), in
     points that add up to the final score; `NotFound` outside ``scope`` as for an unknown
-    enterprise."""
+    enterprise. The feature values are the run's snapshot when it kept one, else they are
+    recomputed from ``store`` (through ``features`` when given)."""
     published = (stored_explanation(results, uscc, period, scope) if period is not None
                  else enterprise_record(results, uscc, scope).latest)
     result = published.result
     loaded, explainer = models(result.model_version)
-    explanation = explain_enterprise(store, loaded, result.uscc, result.period,
-                                     profile(published.profile), explainer, features)
+    jurisdiction = profile(published.profile)
+    scored = results.feature_row(published.run_id, result.uscc)
+    source: FeaturesSource = "snapshot" if scored is not None else "store"
+    explanation = (explain_rows(explainer, scored, jurisdiction)[0] if scored is not None
+                   else explain_enterprise(store, loaded, result.uscc, result.period,
+                                           jurisdiction, explainer, features))
     same = (abs(explanation.final_score - result.final_score) < SCORE_TOLERANCE
             and explanation.risk_level == result.risk_level)
-    return PublishedExplanation(explanation, result.model_version, published, same)
+    return PublishedExplanation(explanation, result.model_version, published, same, source)

@@ -34,7 +34,7 @@ def test_0007_adds_the_page_sessions_and_downgrades(database_url: str) -> None:
     token, _ = sessions.start(key.key_id, NOW)
     assert sessions.find(token, NOW) is not None
 
-    migrate(store, "-1", down=True)
+    migrate(store, "0006", down=True)
     names = set(sa.inspect(store.engine).get_table_names())
     assert "page_sessions" not in names and "api_keys" in names
     store.migrate()

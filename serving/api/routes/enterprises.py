@@ -63,4 +63,5 @@ def explanation(request: Request, uscc: USCC,
     explained = explain_published(state.results, state.store.pinned(), state.model_of_version,
                                   uscc, period, caller.scope, state.features.current)
     request.state.audit.rows = 1
-    return ExplanationPublic.of(explained.explanation, explained.model_version, top)
+    return ExplanationPublic.of(explained.explanation, explained.model_version, top,
+                                explained.features_source)

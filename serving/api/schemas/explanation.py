@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from features.catalog import BY_NAME
 from models.explain.explanation import Explanation, Line
 from serving.api.schemas.results import RiskClassPublic
+from serving.use_cases.explain import FeaturesSource
 
 OTHERS = "other_features"
 """The line that sums the features below the top ones."""
@@ -53,10 +54,16 @@ class ExplanationPublic(BaseModel):
     dimensions: dict[str, float] = Field(description="Points per indicator dimension.")
     rules_version: str
     model_version: str
+    features_source: FeaturesSource | None = Field(
+        None, description="For a published result: `snapshot` when the feature values are "
+                          "those its run scored, `store` when they are recomputed from the "
+                          "records now collected (runs kept before feature snapshots). Null "
+                          "for a new score.")
 
     @classmethod
-    def of(cls, explanation: Explanation, model_version: str,
-           top: int | None = None) -> ExplanationPublic:
+    def of(cls, explanation: Explanation, model_version: str, top: int | None = None,
+           features_source: FeaturesSource | None = None
+           ) -> ExplanationPublic:
         profile = explanation.profile
         level = explanation.risk_level
         # ``top``: the largest features, then one line for all the others (so it adds up)
@@ -68,7 +75,7 @@ class ExplanationPublic(BaseModel):
             features=_features(explanation.features, top),
             rules=[_rule(line) for line in explanation.rules],
             dimensions=dict(explanation.dimensions), rules_version=explanation.rules_version,
-            model_version=model_version)
+            model_version=model_version, features_source=features_source)
 
 
 
