@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     page_language: str = Field("zh", pattern="^(zh|en)$",
                                description="The pages' language until a user switches "
                                            "(ECR_PAGE_LANGUAGE): zh or en.")
+    materialise_features: bool = Field(
+        True, description="Compute every enterprise's features at the store's data end once "
+                          "per store version, in the background, so that scoring and "
+                          "explaining by code now is a lookup (ECR_MATERIALISE_FEATURES).")
     repair_facts: int = Field(
         12, ge=1, le=100, description="Facts the repair guidance re-scores one by one, most "
                                       "recent first (ECR_REPAIR_FACTS).")

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import queue
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,7 @@ from features.contract import TABLES
 from features.coverage import check_covered
 from features.engineering.build import assemble, record_features
 from features.joined_calls import JoinedCalls
+from features.materialised import MaterialisedFeatures, materialise
 from features.store import Store
 
 COLUMNS = {
@@ -171,9 +173,13 @@ class EnterpriseFeatures:
     Thread-safe: concurrent `compute` calls join one run (`features.joined_calls`); a run
     takes a session (a DuckDB cursor with its own tables and prepared statements) from a
     pool, which grows when every session is busy (what-ifs run beside `compute`).
+
+    With ``materialise``, every enterprise's features at the data end are computed in the
+    background (`features.materialised`, shared with other processes through a file);
+    once they are ready, `compute` at the data end is a lookup of the same rows.
     """
 
-    def __init__(self, store: Store, threads: int = 1) -> None:
+    def __init__(self, store: Store, threads: int = 1, materialise: bool = False) -> None:
         self.store = store.pinned()
         self.version = self.store.version
         self._enterprises, self._enterprise_runs = _sorted(_read(self.store, "enterprises"),
@@ -205,6 +211,28 @@ class EnterpriseFeatures:
         # The date asked for almost always is compiled and prepared now.
         self._sessions.put(_Session(self._database, self.data_end))
         self._joined: JoinedCalls[FewFeatures] = JoinedCalls(self._compute_now, _part)
+        self.materialised: MaterialisedFeatures | None = None
+        self.materialise_error: str | None = None
+        self._materialised_done = threading.Event()
+        if materialise:
+            threading.Thread(target=self._materialise, daemon=True,
+                             name="features-materialise").start()
+        else:
+            self._materialised_done.set()
+
+    def _materialise(self) -> None:
+        try:
+            path = materialise(self.store, self.data_end, compiled(self.data_end).schema)
+            self.materialised = MaterialisedFeatures(path)
+        except Exception as error:  # the few-enterprise path keeps serving
+            self.materialise_error = f"{type(error).__name__}: {error}"
+        finally:
+            self._materialised_done.set()
+
+    def wait_materialised(self, timeout: float | None = None) -> bool:
+        """Wait until the background materialisation ended; whether it is ready."""
+        self._materialised_done.wait(timeout)
+        return self.materialised is not None
 
     @property
     def enterprises(self) -> int:
@@ -243,7 +271,13 @@ class EnterpriseFeatures:
         records do not cover.
         """
         self.require_covered(as_of, option)
-        return self._joined(as_of, list(dict.fromkeys(usccs)))
+        wanted = list(dict.fromkeys(usccs))
+        ready = self.materialised
+        if ready is not None and as_of == self.data_end:
+            table = ready.rows(wanted)
+            found = set(table["uscc"].to_pylist())
+            return FewFeatures(table, tuple(u for u in wanted if u not in found))
+        return self._joined(as_of, wanted)
 
     @property
     def runs(self) -> int:

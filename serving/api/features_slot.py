@@ -17,9 +17,10 @@ log = structlog.get_logger("ecr.features")
 
 
 class FeaturesSlot:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, materialise: bool = False) -> None:
         self.store = store
-        self._current = EnterpriseFeatures(store)
+        self.materialise = materialise
+        self._current = EnterpriseFeatures(store, materialise=materialise)
         self._directory = EnterpriseDirectory(store)
         self._lock = threading.Lock()
 
@@ -49,8 +50,8 @@ class FeaturesSlot:
             if self.store.version == self._current.version:
                 return
             try:
-                features, directory = EnterpriseFeatures(self.store), EnterpriseDirectory(
-                    self.store)
+                features = EnterpriseFeatures(self.store, materialise=self.materialise)
+                directory = EnterpriseDirectory(self.store)
                 self._current, self._directory = features, directory
                 log.info("store readers reopened", store_version=features.version)
             except Exception as error:

@@ -65,7 +65,8 @@ class ServiceState:
         jurisdiction = profile(settings.profile)
         state = cls(settings, results, store, registry, None,  # type: ignore[arg-type]
                     KeyRing(results.engine, secret), AuditLog(results.engine),
-                    RateLimiter(settings.rate_limit), jurisdiction, FeaturesSlot(store),
+                    RateLimiter(settings.rate_limit), jurisdiction,
+                    FeaturesSlot(store, settings.materialise_features),
                     PageSessions(results.engine, secret,
                                  dt.timedelta(minutes=settings.page_idle_minutes),
                                  dt.timedelta(hours=settings.page_session_hours)))
