@@ -57,6 +57,7 @@ from typing import Literal
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.contract import TABLES, Table
@@ -318,7 +319,7 @@ def trusted_hash(recorded: dict | None, stat: os.stat_result) -> str | None:
     if recorded is None or recorded["stat"]["stat"] != _stat_of(stat):
         return None
     hashed = recorded["stat"]["hashed_ns"]
-    if max(stat.st_mtime_ns, stat.st_ctime_ns) > hashed - STAT_MARGIN_NS:
+    if max(stat.st_mtime_ns, stat.st_ctime_ns) >= hashed - STAT_MARGIN_NS:
         return None
     return recorded["sha256"]
 
@@ -419,6 +420,9 @@ def _merge(
     for name, table in TABLES.items():
         if not any(c.table == name and not c.skipped for c in plan):
             continue  # nothing read: the stored table stands
+        if not list((scratch / name).glob("*.parquet")):  # read, but no row accepted
+            _write_key_files(connection, scratch, plan, table, merged, ranked=False)
+            continue
         key = ", ".join(table.key)
         while True:
             _rank(connection, store, scratch, plan, table)
@@ -510,7 +514,8 @@ def _rank(connection: duckdb.DuckDBPyConnection, store: Store, scratch: Path,
 
 
 def _write_key_files(connection: duckdb.DuckDBPyConnection, scratch: Path,
-                     plan: list[FileCounts], table: Table, merged: Merged) -> None:
+                     plan: list[FileCounts], table: Table, merged: Merged,
+                     ranked: bool = True) -> None:
     """One key file per file read now (the first of each content): the key and row number of
     each accepted row, and whether it was the first of its key in this ingest (``_won``)."""
     first: dict[str, int] = {}
@@ -522,12 +527,13 @@ def _write_key_files(connection: duckdb.DuckDBPyConnection, scratch: Path,
         return
     folder = scratch / "key-parts" / table.name
     folder.parent.mkdir(exist_ok=True)
-    connection.execute(
-        f"COPY (SELECT {', '.join(table.key)}, _row, _rank = 1 AS _won, _file FROM ranked "
-        f"WHERE NOT _skipped AND _file IN ({', '.join(map(str, wanted))})) "
-        f"TO {sql_literal(folder)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_file), "
-        "OVERWRITE_OR_IGNORE)"
-    )
+    if ranked:
+        connection.execute(
+            f"COPY (SELECT {', '.join(table.key)}, _row, _rank = 1 AS _won, _file FROM ranked "
+            f"WHERE NOT _skipped AND _file IN ({', '.join(map(str, wanted))})) "
+            f"TO {sql_literal(folder)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_file), "
+            "OVERWRITE_OR_IGNORE)"
+        )
     for index in wanted:
         name = _key_file(table.name, plan[index].sha256)
         written = sorted((folder / f"_file={index}").glob("*.parquet"))
@@ -540,9 +546,10 @@ def _write_key_files(connection: duckdb.DuckDBPyConnection, scratch: Path,
                 f"COPY (SELECT * FROM read_parquet([{', '.join(map(sql_literal, written))}])) "
                 f"TO {sql_literal(target)} (FORMAT parquet, COMPRESSION zstd)")
         else:  # no accepted row: an empty key file
-            connection.execute(
-                f"COPY (SELECT {', '.join(table.key)}, _row, _rank = 1 AS _won FROM ranked "
-                f"LIMIT 0) TO {sql_literal(target)} (FORMAT parquet)")
+            schema = table.arrow_schema()
+            pq.write_table(pa.schema([*(schema.field(k) for k in table.key),
+                                      pa.field("_row", pa.int64()),
+                                      pa.field("_won", pa.bool_())]).empty_table(), target)
         merged.key_files[name] = target
 
 
