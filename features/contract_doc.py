@@ -37,6 +37,13 @@ summary with the reason.
   changes nothing. A row that would change a stored key's **identity** (listed under its
   table) is rejected, once per differing column with the stored value as expected, and the
   stored row stays. Re-ingesting the same files publishes nothing new.
+- **Unchanged files are skipped.** A file whose content (sha256) an earlier ingest read under
+  the same contract, and whose rows still stand as stored, is not read again: the summary
+  marks it skipped with the counts recorded then, and only the tables of files read are
+  rewritten. Its keys still take part in deduplication, so the outcome is the one a full
+  re-read gives (a file is read after all when that needs it: a changed file earlier in the
+  ingest shares a key with it, a later ingest replaced one of its rows, or one of its rejects
+  depended on the day). `ecr ingest --full` reads and validates every file.
 - Optional columns (required: no) may be left out of a file; their values are then missing.
   Columns not in the contract are ignored and listed in the ingest summary; a missing required
   column, an unreadable file or a non-UTF-8 file stops the ingest with a one-line error and

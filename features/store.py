@@ -8,6 +8,8 @@ Layout under the store root::
     CURRENT                 name of the published version, replaced atomically
     v000001/<table>.parquet one file per table (absent when the table has no rows yet)
     v000001/manifest.json   row counts, fingerprints and the inputs of every ingest so far
+    v000001/keys/…parquet   sidecars: the keys of each input file still in force (see
+                            `features.ingest`), shared between versions like the tables
 
 A writer builds a complete new version directory, then swaps ``CURRENT`` with ``os.replace``:
 readers see the old version or the new one, never a half-written one. A reader that needs
@@ -28,7 +30,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,15 @@ class Store:
         path = self.root / version / f"{table}.parquet"
         return path if path.exists() else None
 
+    def sidecar_path(self, name: str) -> Path | None:
+        """The published sidecar ``name`` (a path relative to the version, e.g.
+        ``keys/records-….parquet``), or None when the published version has none."""
+        version = self.version
+        if version is None:
+            return None
+        path = self.root / version / name
+        return path if path.exists() else None
+
     def manifest(self) -> dict[str, Any]:
         version = self.version
         if version is None:
@@ -148,15 +159,19 @@ class Store:
         finally:
             os.umask(previous)
 
-    def commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
-        """Publish a version made of ``new_files`` plus the unchanged tables of the current one.
+    def commit(self, new_files: dict[str, Path], manifest: dict[str, Any],
+               sidecars: dict[str, Path] | None = None, kept: Iterable[str] = ()) -> str:
+        """Publish a version made of ``new_files`` plus the unchanged tables of the current one
+        (hard links, never copies), with the ``sidecars`` written now and the ``kept`` sidecars
+        of the current version (names relative to the version directory).
 
         Must be called inside ``writing()``.
         """
         with writable(self.root, "the store"):
-            return self._commit(new_files, manifest)
+            return self._commit(new_files, manifest, sidecars or {}, kept)
 
-    def _commit(self, new_files: dict[str, Path], manifest: dict[str, Any]) -> str:
+    def _commit(self, new_files: dict[str, Path], manifest: dict[str, Any],
+                sidecars: dict[str, Path], kept: Iterable[str]) -> str:
         number = int(self.version[1:]) + 1 if self.version else 1
         name = f"v{number:06d}"
         staging = self.root / f".{name}.tmp"
@@ -169,6 +184,13 @@ class Store:
                 os.replace(new_files[table], staging / f"{table}.parquet")
             elif (old := self.table_path(table)) is not None:
                 os.link(old, staging / f"{table}.parquet")
+        for sidecar, path in sidecars.items():
+            (staging / sidecar).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, staging / sidecar)
+        for sidecar in kept:
+            if sidecar not in sidecars and (old := self.sidecar_path(sidecar)) is not None:
+                (staging / sidecar).parent.mkdir(parents=True, exist_ok=True)
+                os.link(old, staging / sidecar)
         manifest = {**manifest, "version": name}
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
         _fsync_dir(staging)
@@ -204,11 +226,9 @@ class Store:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's sha256 (``hashlib.file_digest``: about 1.2 GB/s warm on this machine)."""
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def _fsync_dir(path: Path) -> None:

