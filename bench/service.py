@@ -307,6 +307,7 @@ def run(args: argparse.Namespace) -> None:
 
     from features.coverage import data_end
     from features.engines import compute_features
+    from features.materialised import materialised_path
     from features.store import Store
     from serving.access.keys import KeyRing
     from serving.access.roles import Role
@@ -356,6 +357,15 @@ def run(args: argparse.Namespace) -> None:
     try:
         wait_ready(url, server, "ecr serve", "/healthz")
         startup = time.perf_counter() - started
+        # Scoring by code now reads the features the workers materialise in the background
+        # once per store version (kept from an earlier run); measured once they are there.
+        derived = materialised_path(store.pinned(), end)
+        built_before = derived.exists()
+        while not derived.exists() and time.perf_counter() - started < 900:
+            time.sleep(1)
+        print(f"features at {end} materialised: "
+              + ("kept from an earlier run" if built_before else
+                 f"{time.perf_counter() - started:.0f} s after the server started"))
         httpx.get(f"{url}/v1/model", headers={"Authorization": f"Bearer {key}"}, timeout=60)
         script = str(Path(__file__))
         common = ["--url", url, "--spec", str(spec), "--seconds", str(args.seconds)]
