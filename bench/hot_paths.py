@@ -8,7 +8,8 @@ and a sample of 400 enterprises' feature rows under --work).
   API's explanation lines), per request: read as an Arrow table (before) and as Python
   values (`models.columns.PyColumns`, now);
 - with ``--store``: one enterprise's features from the store, alone, and as eight concurrent
-  calls (`features.joined_calls` joins them into one run).
+  calls (`features.joined_calls` joins them into one run); then at the data end from the
+  materialised features (`features.materialised`, built first if no earlier run left them).
 
     .venv/bin/python bench/hot_paths.py --work data/bench [--store data/bench/store-1000000-48-7]
 """
@@ -95,6 +96,16 @@ def main() -> None:
     print(f"  one enterprise's features from the store: alone {alone:.1f} ms per call; eight "
           f"concurrent calls {joined:.1f} ms per call ({features.runs - runs} runs for 80 "
           "calls)")
+    features = EnterpriseFeatures(Store(args.store), materialise=True)
+    started = time.perf_counter()
+    if not features.wait_materialised():
+        raise SystemExit(f"materialising the features failed: {features.materialise_error}")
+    print(f"  every enterprise's features at {features.data_end} materialised (or opened) in "
+          f"{time.perf_counter() - started:.1f} s")
+    looked_up = per_call_ms(lambda: features.compute([codes[next(picks) % len(codes)]],
+                                                     features.data_end), 400)
+    print(f"  one enterprise's features at the data end, materialised: {looked_up:.3f} ms per "
+          "call")
 
 
 if __name__ == "__main__":
