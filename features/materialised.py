@@ -77,6 +77,10 @@ class MaterialisedFeatures:
         self.path = path
         self.table = ipc.open_file(pa.memory_map(str(path))).read_all()
         self._codes = np.array([code.encode() for code in self.table["uscc"].to_pylist()])
+        # Rows are taken batch by batch: a take across the table's chunks would first
+        # concatenate every column (gigabytes at a million enterprises).
+        self._batches = self.table.to_batches()
+        self._starts = np.cumsum([0, *(len(b) for b in self._batches)])
 
     def rows(self, wanted: list[str]) -> pa.Table:
         """The rows of those of ``wanted`` it holds, sorted by code (each once)."""
@@ -86,4 +90,7 @@ class MaterialisedFeatures:
         found = np.minimum(np.searchsorted(self._codes, values), len(self._codes) - 1)
         # Compared with the untruncated values: searchsorted casts to the codes' width.
         index = found[self._codes[found] == values]
-        return self.table.take(pa.array(index, pa.int64()))
+        batch_of = np.searchsorted(self._starts, index, side="right") - 1
+        taken = [self._batches[b].take(pa.array(index[batch_of == b] - self._starts[b]))
+                 for b in np.unique(batch_of)]
+        return pa.Table.from_batches(taken, schema=self.table.schema).combine_chunks()
