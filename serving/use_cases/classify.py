@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import json
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import pyarrow as pa
@@ -34,11 +34,12 @@ from serving.monthly.analysis import analyse
 from serving.monthly.batch import BatchClassifier, with_enterprise_context
 from serving.monthly.early_warning import build_warnings, record_triggers, severity_counts
 from serving.monthly.regional import region_risk
+from serving.monthly.spark_run import SparkOptions
 from serving.monthly.tracking import PeriodTracker
 from serving.results.feature_snapshots import by_code
 from serving.results.rows import PeriodAnalysis, RunInfo, StoredWarning
 from serving.results.schema import SUMMARY_COLUMNS, SUMMARY_SCHEMA
-from serving.results.store import ResultsStore
+from serving.results.store import SNAPSHOT_ROWS_PER_TRANSACTION, ResultsStore
 from serving.use_cases.errors import InvalidRequest
 
 BATCH_ROWS = 50_000
@@ -83,14 +84,41 @@ def data_fingerprint(store: Store) -> str:
     return f"sha256:{digest[:32]}"
 
 
+ENGINES = ("duckdb", "spark")
+"""Where `classify_period` computes features and scores: in-process, or on Spark."""
+
+
+@dataclass
+class _Scored:
+    """What an engine hands the run: the feature rows to snapshot and the result batches."""
+
+    snapshot: Iterable[pa.Table]
+    """The features scored, in order of uscc, in slices the snapshot chunks alike."""
+    batches: Iterable[pa.Table | pa.RecordBatch]
+    total: int
+    producing: str
+    """The timing label of drawing the batches (scoring in-process, reading on Spark)."""
+
+
 def classify_period(
     store: Store, results: ResultsStore, model: LoadedModel, period: dt.date,
     profile: Profile, *, force: bool = False, tracker: PeriodTracker | None = None,
     batch_rows: int = BATCH_ROWS, progress: Progress | None = None,
+    engine: str = "duckdb", spark: SparkOptions | None = None,
 ) -> PeriodOutcome:
     """Classify every enterprise alive at ``period`` and publish the period; log it with
     ``tracker`` when one is given (a failure to log leaves the period published and is
-    reported in ``tracking_error``)."""
+    reported in ``tracking_error``).
+
+    ``engine`` ``duckdb`` computes features and scores in this process; ``spark`` runs the
+    same feature definitions and the same batch classifier on Spark (``spark``: master, work
+    directory or an existing session; `serving.monthly.spark_run`), then loads the result
+    files through the same run, so the stored period is the same either way and published as
+    atomically. Warnings, analysis and region risk are computed here in both cases, from the
+    summary columns (why: `serving.monthly.spark_run`)."""
+    if engine not in ENGINES:
+        raise InvalidRequest(f"--engine: expected one of {', '.join(ENGINES)}, found "
+                             f"{engine!r}")
     store = store.pinned()
     require_covered(store, period)
     timings: dict[str, float] = {}
@@ -104,38 +132,81 @@ def classify_period(
     timings["data fingerprint"] = _lap(clock)
 
     clock = time.perf_counter()
-    computed = by_code(compute_features(store, period))
-    features = with_enterprise_context(computed, store)
-    timings["features"] = _lap(clock)
-
-    clock = time.perf_counter()
     classifier = BatchClassifier(Explainer(model.model), model.model.rules, profile, period,
                                  model.version)
     timings["explanation tables"] = _lap(clock)
+    if engine == "duckdb":
+        return _classify(store, results, model, period, classifier, identity, timings,
+                         _in_process(store, period, classifier, batch_rows, timings),
+                         tracker, progress)
+    from serving.monthly.spark_run import (
+        feature_slices,
+        open_session,
+        result_batches,
+        score_on_spark,
+    )
+
+    options = spark or SparkOptions()
+    clock = time.perf_counter()
+    with open_session(options, batch_rows) as session:
+        timings["spark session"] = _lap(clock)
+        outputs = score_on_spark(session, store, period, classifier, options.work_dir)
+    timings.update(outputs.timings)
+    try:
+        scored = _Scored(feature_slices(outputs, SNAPSHOT_ROWS_PER_TRANSACTION),
+                         result_batches(outputs, batch_rows), outputs.rows,
+                         "read result files")
+        return _classify(store, results, model, period, classifier, identity, timings,
+                         scored, tracker, progress)
+    finally:
+        outputs.remove()
+
+
+def _in_process(store: Store, period: dt.date, classifier: BatchClassifier, batch_rows: int,
+                timings: dict[str, float]) -> _Scored:
+    clock = time.perf_counter()
+    computed = by_code(compute_features(store, period))
+    features = with_enterprise_context(computed, store)
+    timings["features"] = _lap(clock)
+    return _Scored([computed], (classifier.classify(batch)
+                                for batch in features.to_batches(batch_rows)),
+                   features.num_rows, "score, rules, explain")
+
+
+def _classify(store: Store, results: ResultsStore, model: LoadedModel, period: dt.date,
+              classifier: BatchClassifier, identity: dict[str, str],
+              timings: dict[str, float], scored: _Scored, tracker: PeriodTracker | None,
+              progress: Progress | None) -> PeriodOutcome:
+    """Write what the engine produced under a new run, add warnings, analysis and region
+    risk, publish the period; a failure before publishing removes the run."""
     with results.writing_run(period, "monthly", model.uri, store_version=store.version or "",
                              **identity) as run_id:
         clock = time.perf_counter()
-        results.write_feature_snapshot(run_id, computed)
+        for part in scored.snapshot:
+            results.write_feature_snapshot(run_id, part)
         timings["feature snapshot"] = _lap(clock)
         kept = []
-        done, total = 0, features.num_rows
-        score_seconds = write_seconds = 0.0
-        for batch in features.to_batches(batch_rows):
+        done, total = 0, scored.total
+        produce_seconds = write_seconds = 0.0
+        batches = iter(scored.batches)
+        while True:
             started = time.perf_counter()
-            result = classifier.classify(batch)
-            score_seconds += time.perf_counter() - started
+            result = next(batches, None)
+            produce_seconds += time.perf_counter() - started
+            if result is None:
+                break
             started = time.perf_counter()
             results.write_results(run_id, result)
             write_seconds += time.perf_counter() - started
-            kept.append(result.select(SUMMARY_COLUMNS))
+            kept.append(pa.table(result.select(SUMMARY_COLUMNS)).cast(SUMMARY_SCHEMA))
             done += result.num_rows
             if progress:
                 progress(done, total)
-        timings["score, rules, explain"] = score_seconds
+        timings[scored.producing] = produce_seconds
         timings["write results"] = write_seconds
 
         clock = time.perf_counter()
-        current = pa.Table.from_batches(kept, schema=SUMMARY_SCHEMA)
+        current = by_code(pa.concat_tables(kept) if kept else SUMMARY_SCHEMA.empty_table())
         previous_run = results.previous_published(period)
         previous = (results.results_of(previous_run.run_id, SUMMARY_COLUMNS)
                     if previous_run else None)
