@@ -61,15 +61,24 @@ lint: install
 	$(BIN)/lint-imports
 
 # The browser tests drive Debian's chromium (never a browser download) and need the CJK fonts
-# to render Chinese: installed with apt-get when missing (as root), else named.
+# to render Chinese; the Spark tests (`ecr classify --engine spark`, the engine parity tests)
+# need a Java runtime (Debian's default-jre-headless: OpenJDK 17 or later). Whatever is missing
+# is installed with one apt-get when run as root, else named; without Java the Spark tests
+# skip, unless ECR_REQUIRE_SPARK=1 (as `.ci/run` sets), which makes a missing Java an error.
 browser:
-	@if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q Noto; then \
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	fc-list :lang=zh 2>/dev/null | grep -q Noto || missing="$$missing fonts-noto-cjk"; \
+	command -v java >/dev/null || [ -n "$${JAVA_HOME:-}" ] || \
+		missing="$$missing default-jre-headless"; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
-			apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
-		else \
-			echo "the browser tests need Debian's chromium and fonts-noto-cjk:" \
-				"sudo apt-get install chromium fonts-noto-cjk" >&2; exit 2; \
+			apt-get install -y -qq $$missing >/dev/null; \
+		elif [ "$$missing" != " default-jre-headless" ] || \
+				[ "$${ECR_REQUIRE_SPARK:-}" = 1 ]; then \
+			echo "the tests need Debian's$$missing: sudo apt-get install$$missing" >&2; \
+			exit 2; \
 		fi; \
 	fi
 

@@ -87,6 +87,18 @@ class Settings(BaseSettings):
         True, description="Compute every enterprise's features at the store's data end once "
                           "per store version, in the background, so that scoring and "
                           "explaining by code now is a lookup (ECR_MATERIALISE_FEATURES).")
+    engine: str = Field(
+        "duckdb", description="Where `ecr classify` computes features and scores "
+                              "(ECR_ENGINE): duckdb, in-process; spark, on a Spark master.")
+    spark_master: str = Field(
+        "local[*]", description="Spark master for --engine spark (ECR_SPARK_MASTER): local[*], "
+                                "local[N] or spark://HOST:PORT.")
+    spark_work_dir: Path = Field(
+        Path("data/spark"), description="Where a Spark run writes its feature and result "
+                                        "Parquet files before loading them "
+                                        "(ECR_SPARK_WORK_DIR); on a cluster, a path the "
+                                        "executors and this process share. Removed after "
+                                        "the run.")
     repair_facts: int = Field(
         12, ge=1, le=100, description="Facts the repair guidance re-scores one by one, most "
                                       "recent first (ECR_REPAIR_FACTS).")

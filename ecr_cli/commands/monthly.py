@@ -47,6 +47,12 @@ def classify_command(
                     "in one go).")] = 50_000,
     warnings_shown: Annotated[int, typer.Option(
         "--show-warnings", min=0, help="Top warnings to print.")] = 10,
+    engine: Annotated[str | None, typer.Option(
+        help="Where features and scores are computed: duckdb (in-process) or spark. "
+             "Default: $ECR_ENGINE or duckdb.")] = None,
+    master: Annotated[str | None, typer.Option(
+        help="Spark master for --engine spark: local[*], local[N] or spark://HOST:PORT. "
+             "Default: $ECR_SPARK_MASTER or local[*].")] = None,
     store: StoreOption = None,
     database_url: DatabaseOption = None,
     tracking_uri: TrackingOption = None,
@@ -55,10 +61,11 @@ def classify_command(
     month-over-month analysis and regional risk; publish the period atomically."""
     from serving.monthly.tracking import PeriodTracker
     from serving.results.store import ResultsStoreError
-    from serving.use_cases import classify_period
+    from serving.use_cases import SparkOptions, classify_period
 
     config = settings(model_uri=model, profile=profile, store=store,
-                      database_url=database_url, tracking_uri=tracking_uri)
+                      database_url=database_url, tracking_uri=tracking_uri, engine=engine,
+                      spark_master=master)
     opened = require_store(config)
     results = open_results(config)
     loaded = load_model(config)
@@ -72,7 +79,9 @@ def classify_command(
             outcome = classify_period(
                 opened, results, loaded, period, chosen, force=force,
                 tracker=PeriodTracker(open_registry(config)), batch_rows=batch_rows,
-                progress=lambda done, total: bar.update(task, completed=done, total=total))
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                engine=config.engine,
+                spark=SparkOptions(config.spark_master, config.spark_work_dir))
         except (ValueError, ResultsStoreError) as error:
             raise fail(error) from None
     run = outcome.run

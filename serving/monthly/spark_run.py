@@ -217,7 +217,7 @@ def _run_stages(session: Any, store: Store, period: Any, classifier: BatchClassi
         frame = session.sql(backend.compile(expression))
         (frame.join(context, "uscc", "left").orderBy("uscc")
          .write.mode("overwrite").parquet(str(outputs.features)))
-    outputs.timings["features (spark)"] = time.perf_counter() - clock
+    outputs.timings["spark features"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
     schema = pa.schema([*outputs.feature_schema,
@@ -226,7 +226,7 @@ def _run_stages(session: Any, store: Store, period: Any, classifier: BatchClassi
     outputs.rows = scored.count()
     (scored.mapInArrow(_ClassifyRows(classifier, schema), from_arrow_schema(RESULT_SCHEMA))
      .write.mode("overwrite").partitionBy("period").parquet(str(outputs.results)))
-    outputs.timings["score, rules, explain (spark)"] = time.perf_counter() - clock
+    outputs.timings["spark score, rules, explain"] = time.perf_counter() - clock
 
 
 def _parts(folder: Path) -> list[Path]:

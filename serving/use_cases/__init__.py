@@ -10,7 +10,7 @@ is answered as one that does not exist.
     score a table              score_table, score_file
     score a few enterprises    score_feature_rows (supplied rows), score_enterprises (by code)
     explain one enterprise     explain_enterprise
-    classify a period          classify_period
+    classify a period          classify_period (engine duckdb or spark: SparkOptions)
     re-score since a date      rescore
     read what is published     published_periods, classification_page, classification_csv,
                                enterprise_record, enterprise_history, stored_explanation,
@@ -23,8 +23,10 @@ is answered as one that does not exist.
 """
 
 from serving.use_cases.classify import (
+    ENGINES,
     PeriodOutcome,
     RescoreOutcome,
+    SparkOptions,
     classify_period,
     data_fingerprint,
     rescore,
@@ -93,6 +95,7 @@ from serving.use_cases.score import (
 __all__ = [
     "CSV_COLUMNS",
     "DISPOSITION_STATUSES",
+    "ENGINES",
     "TEXT_LIMITS",
     "WHOLE_PROVINCE",
     "ClassShares",
@@ -119,6 +122,7 @@ __all__ = [
     "Scope",
     "ScoredEnterprises",
     "ScoredTable",
+    "SparkOptions",
     "WarningPage",
     "WarningRecord",
     "WarningView",
