@@ -10,8 +10,11 @@ the last hash `verify` reports somewhere else now and then to catch that too.)
 
 Several worker processes append at once: reading the last hash and inserting the next entry is
 one transaction serialised across processes — on SQLite a ``BEGIN IMMEDIATE`` transaction (the
-database's write lock, taken before the read), on PostgreSQL a transaction-scoped advisory lock
-(`AUDIT_LOCK`). The database's triggers (migration 0003) refuse UPDATE and DELETE on the table.
+database's write lock, taken before the read) entered under an exclusive ``flock`` of a lock
+file beside the database (`_Serialised`: appends queue in the kernel and wake the moment the
+holder commits, instead of SQLite's busy handler sleeping 1, 2, 5, 10… ms between retries),
+on PostgreSQL a transaction-scoped advisory lock (`AUDIT_LOCK`). The database's triggers
+(migration 0003) refuse UPDATE and DELETE on the table.
 
 What the face must not pass in ``parameters``: an API key or any part of one, the
 ``Authorization`` header, a secret, or a request body beyond the identifiers it names (an
@@ -23,8 +26,10 @@ kept).
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -170,9 +175,15 @@ class _Serialised:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        self._lock: int | None = None
 
     def __enter__(self) -> sa.Connection:
-        self.connection = self.engine.connect()
+        self._lock = _append_lock(self.engine)
+        try:
+            self.connection = self.engine.connect()
+        except BaseException:
+            self._unlock()
+            raise
         try:
             if self.engine.dialect.name == "sqlite":
                 # pysqlite begins nothing itself before a SELECT, and sees the transaction
@@ -189,6 +200,7 @@ class _Serialised:
                                  f"{self.engine.dialect.name}")
         except BaseException:
             self.connection.close()
+            self._unlock()
             raise
         return self.connection
 
@@ -200,6 +212,34 @@ class _Serialised:
                 self.connection.rollback()
         finally:
             self.connection.close()
+            self._unlock()
+
+    def _unlock(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor releases the flock
+            self._lock = None
+
+
+def append_lock_path(engine: sa.Engine) -> str | None:
+    """The lock file serialising appends to a SQLite database file (None for PostgreSQL and
+    for in-memory SQLite, where the database's own lock is all there is)."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return f"{database}.audit-lock"
+
+
+def _append_lock(engine: sa.Engine) -> int | None:
+    path = append_lock_path(engine)
+    if path is None:
+        return None
+    descriptor = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def entry_hash(seq: int, entry: AuditEntry, previous_hash: str) -> str:

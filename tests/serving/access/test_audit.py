@@ -4,16 +4,25 @@ deleted or inserted entry is found, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import itertools
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from serving.access.audit import GENESIS_HASH, AuditEntry, AuditLog, entry_hash
+from serving.access.audit import (
+    GENESIS_HASH,
+    AuditEntry,
+    AuditLog,
+    append_lock_path,
+    entry_hash,
+)
 from serving.results.schema import audit_log
 from serving.results.store import ResultsStore
 
@@ -233,6 +242,32 @@ def test_appends_from_two_processes_keep_the_chain(log: AuditLog, database_url: 
     assert (found.ok, found.entries) == (True, 41)
     workers_seen = [s.entry.request_id[4] for s in log.tail(41)[1:]]
     assert workers_seen.count("1") == workers_seen.count("2") == 20
+
+
+def test_appends_to_a_sqlite_file_queue_on_its_lock_file(log: AuditLog) -> None:
+    """An append waits in the kernel for the holder of the lock file beside the database and
+    goes on the moment it is released (SQLite's busy handler would sleep and retry)."""
+    path = append_lock_path(log.engine)
+    if log.engine.dialect.name == "postgresql":
+        assert path is None  # the advisory lock serialises appends there
+        return
+    assert path == f"{log.engine.url.database}.audit-lock"
+    log.append(entry(0))
+    holder = os.open(path, os.O_RDWR)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    appended: list[float] = []
+    thread = threading.Thread(target=lambda: (log.append(entry(1)),
+                                              appended.append(time.perf_counter())))
+    thread.start()
+    time.sleep(0.3)
+    assert appended == []  # waiting on the lock, not written around it
+    released = time.perf_counter()
+    os.close(holder)
+    thread.join(timeout=10)
+    assert appended and appended[0] - released < 0.25
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+    found = log.verify()
+    assert (found.ok, found.entries) == (True, 2)
 
 
 @pytest.mark.parametrize(("changes", "message"), [
