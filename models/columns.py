@@ -206,6 +206,12 @@ def _round_trips(data_type: pa.DataType) -> bool:
 
 def _kind_of(values: list[Any]) -> str | None:
     """The one kind of a column's values (int and float together read as float), or None."""
+    if len(values) == 1:  # one supplied row, the service's usual request
+        value = values[0]
+        if value is None:
+            return "null"
+        kind = _KINDS.get(type(value))
+        return None if kind == "int" and not -EXACT_INT <= value <= EXACT_INT else kind
     kinds = set()
     for value in values:
         if value is None:

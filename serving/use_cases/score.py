@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +27,7 @@ from models.policy.judgement import FUSION_ID, RuleInputError, judge
 from models.policy.profiles import Profile
 from models.policy.rules import RuleSet
 from models.registry import LoadedModel
+from models.risk_model import RiskModel
 from models.tables import read_table_file, write_table_file
 from serving.use_cases.arguments import normal_uscc
 from serving.use_cases.errors import InvalidRequest
@@ -292,33 +294,61 @@ def _codes(usccs: Sequence[str]) -> list[str]:
 
 def _check_columns(model: LoadedModel, rows: Columns) -> None:
     """Every feature the model and its rules read, no unknown column, each of its type."""
-    needed = [*model.model.spec.names,
-              *sorted(model.model.rules.features() - set(model.model.spec.names))]
-    present = set(rows.column_names)
+    needed, known = _input_columns(model.model)
+    names = rows.column_names
+    present = set(names)
     missing = [c for c in needed if c not in present]
     if missing:
         raise InvalidRequest(f"rows: expected feature columns {', '.join(missing)}; not found")
-    known = set(BY_NAME) | set(KEY_COLUMNS) | set(model.model.spec.names)
-    unknown = [c for c in rows.column_names if c not in known]
+    unknown = [c for c in names if c not in known]
     if unknown:
         raise InvalidRequest(f"rows: unknown columns {', '.join(unknown)}: expected feature "
                              "names of the catalog, uscc or as_of")
-    for name in rows.column_names:
+    python = isinstance(rows, PyColumns)
+    for name in names:
+        expected = _EXPECTED_KIND.get(name, "numbers")
+        if python and rows.kind_of(name) in _PYTHON_KINDS[expected]:
+            continue  # a few supplied rows: their kinds read without building Arrow types
         kind = rows.type_of(name)
-        if pa.types.is_null(kind):
+        if pa.types.is_null(kind) or _ARROW_KINDS[expected](kind):
             continue
-        if name == "uscc" or (name in BY_NAME and BY_NAME[name].is_categorical):
-            if not pa.types.is_string(kind) and not pa.types.is_large_string(kind):
-                raise InvalidRequest(f"rows: column {name!r}: expected text, found "
-                                     f"{kind}{_first(rows.values(name))}")
-        elif name == "as_of":
-            if not pa.types.is_date(kind):
-                raise InvalidRequest(f"rows: column 'as_of': expected dates, found "
-                                     f"{kind}{_first(rows.values(name))}")
-        elif not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
-                  or pa.types.is_boolean(kind)):
-            raise InvalidRequest(f"rows: column {name!r}: expected numbers, found "
-                                 f"{kind}{_first(rows.values(name))}")
+        what = "'as_of': expected dates" if expected == "dates" else (
+            f"{name!r}: expected {expected}")
+        raise InvalidRequest(f"rows: column {what}, found {kind}{_first(rows.values(name))}")
+
+
+_EXPECTED_KIND = {"uscc": "text", "as_of": "dates"} | {
+    name: "text" for name, feature in BY_NAME.items() if feature.is_categorical}
+"""What a supplied column must hold (the rest: numbers)."""
+_PYTHON_KINDS = {"text": frozenset({"null", "text"}), "dates": frozenset({"null", "date"}),
+                 "numbers": frozenset({"null", "bool", "int", "float"})}
+_ARROW_KINDS = {
+    "text": lambda kind: pa.types.is_string(kind) or pa.types.is_large_string(kind),
+    "dates": pa.types.is_date,
+    "numbers": lambda kind: (pa.types.is_integer(kind) or pa.types.is_floating(kind)
+                             or pa.types.is_boolean(kind)),
+}
+
+
+def _input_columns(model: RiskModel) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The columns ``model`` and its rules read, and every column a row may carry: worked out
+    once per model, its spec and its rules (not per request)."""
+    key = (id(model), id(model.spec), id(model.rules))
+    cached = _INPUT_COLUMNS.get(key)
+    if cached is not None and cached[0] is model and cached[1] is model.spec \
+            and cached[2] is model.rules:
+        return cached[3]
+    names = model.spec.names
+    needed = (*names, *sorted(model.rules.features() - set(names)))
+    found = needed, frozenset(BY_NAME) | frozenset(KEY_COLUMNS) | frozenset(names)
+    if len(_INPUT_COLUMNS) >= 8:
+        _INPUT_COLUMNS.clear()
+    _INPUT_COLUMNS[key] = (model, model.spec, model.rules, found)
+    return found
+
+
+_INPUT_COLUMNS: dict[tuple[int, int, int], tuple[Any, Any, Any,
+                                                 tuple[tuple[str, ...], frozenset[str]]]] = {}
 
 
 def _first(values: list[object]) -> str:
