@@ -41,3 +41,16 @@ def test_a_role_without_the_permission_is_refused_before_counting() -> None:
     assert audit.outcome == "forbidden" and audit.role == "sampling"
     assert admit(state, key(Role.SAMPLING), Permission.READ_CLASSIFICATIONS,
                  AuditDraft()) is None  # the refusal did not use up the rate
+
+
+def test_a_generous_limit_keeps_two_counters_not_a_timestamp_per_request() -> None:
+    """The counter strategy: whatever the limit, a key holds this window's and the last
+    window's counts (the moving window kept one entry per request inside the window, a list
+    that every hit had to shift: a tenth of a request's time at the bench's 1,000,000/minute)."""
+    limiter = RateLimiter("1000000/minute")
+    for _ in range(5000):
+        assert limiter.hit("k") is None
+    storage = limiter._limiter.storage
+    assert not any(storage.events.values())  # no per-request entries
+    assert 1 <= len(storage.storage) <= 2
+    assert sum(storage.storage.values()) == 5000
