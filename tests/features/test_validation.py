@@ -1,7 +1,10 @@
 """Every rejection reason, with the message a user sees (field, expected, found)."""
 
+import numpy as np
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from features.validation import validate
 from tests.features.conftest import TODAY, VALID_ROWS
@@ -197,3 +200,19 @@ def test_a_file_without_the_licence_type_column_keeps_its_licence_records() -> N
     refused = validate("records", pl.DataFrame([other], schema=dict.fromkeys(other, pl.Utf8)),
                        today=TODAY)
     assert refused.rejects.get_column("field").to_list() == ["licence_type"]
+
+
+@given(st.lists(st.sampled_from(["91410100MA44C3XK1B", "91410100MA44C3XK1C", "914101",
+                                 "91410100ma44c3xk1b", "", None]) | st.text(max_size=19),
+                max_size=60))
+def test_codes_checked_once_each_read_as_each_row_checked(codes: list[str | None]) -> None:
+    """The check by distinct code gives every row what checking the row itself gives (a
+    missing code is not valid)."""
+    from features.reference.uscc import check_codes, compose
+    from features.validation import _uscc_valid
+
+    codes = [*codes, *compose("9", "1", "410100", np.array(["MA44C3XK", "0000000X"]))]
+    frame = pl.DataFrame({"code": codes}, schema={"code": pl.Utf8})
+    found = frame.select(_uscc_valid(pl.col("code"))).to_series().to_list()
+    assert found == [bool(v) for v in check_codes(frame["code"].to_arrow())]
+    assert found[-2:] == [True, True]
