@@ -140,6 +140,9 @@ def _parse_column(series: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
     parsed from its text, so all formats share one parser.
     """
     dtype = series.dtype
+    if _typed(kind, dtype):  # read as it is: its text is only ever needed for a message
+        value = _typed_value(series, kind).alias(series.name)
+        return value, series.is_not_null() & value.is_null()
     text = _raw_text(series)
     present = text.str.strip_chars().fill_null("") != ""
     if kind is Kind.TEXT_LIST:
@@ -175,27 +178,75 @@ def _parse_column(series: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
     return value, present & value.is_null()
 
 
+def _typed(kind: Kind, dtype: pl.DataType) -> bool:
+    """Whether a column of ``dtype`` is read for ``kind`` from its values, not its text: a
+    date or datetime for a date, a number for a decimal, an integer or float for an integer
+    (a value of these types is never blank, so present means not null)."""
+    if kind is Kind.DATE:
+        return dtype == pl.Date or isinstance(dtype, pl.Datetime)
+    if kind is Kind.DECIMAL:
+        return dtype.is_numeric()
+    if kind is Kind.INTEGER:
+        return dtype.is_integer() or dtype.is_float()
+    return False
+
+
+def _typed_value(series: pl.Series, kind: Kind) -> pl.Series:
+    """The contract value of a `_typed` column, as its text would parse: null where not."""
+    v = pl.col("v")
+    if kind is Kind.DATE:
+        expr = v if series.dtype == pl.Date else v.dt.date()
+    elif kind is Kind.DECIMAL:
+        number = v.cast(pl.Float64)
+        expr = pl.when(number.is_finite()).then(number)
+    elif series.dtype.is_integer():
+        expr = v.cast(pl.Int16, strict=False)
+    else:  # 1.0 (pandas writes integer columns with gaps as floats) is 1; 1.5 is not
+        number = v.cast(pl.Float64)
+        expr = pl.when(number == number.round(0)).then(number).cast(pl.Int16, strict=False)
+    return pl.DataFrame({"v": series}).select(expr).to_series()
+
+
+class CellTexts:
+    """The cells of a raw batch as a user would see them (`_raw_text`), for "found" in
+    messages: a column's text is made the first time a message needs it, so a clean batch
+    never turns its dates and numbers into text."""
+
+    def __init__(self, raw: pl.DataFrame) -> None:
+        self.raw = raw
+        self._columns: dict[str, pl.Series] = {}
+
+    def column(self, field: str) -> pl.Series:
+        if field not in self._columns:
+            source = (self.raw.get_column(field) if field in self.raw.columns
+                      else _absent(field, self.raw.height))
+            self._columns[field] = _raw_text(source).alias(field)
+        return self._columns[field]
+
+    def found(self, row: int, field: str) -> str:
+        value = self.column(field)[row]
+        return "" if value is None else str(value)
+
+
 def _absent(name: str, height: int) -> pl.Series:
     return pl.repeat(None, height, dtype=pl.Utf8, eager=True).alias(name)
 
 
-def parse(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+def parse(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, CellTexts, pl.DataFrame]:
     """Parse ``raw`` into the contract types.
 
     Returns the parsed frame, the raw cells as text (for messages) and the parse problems. A
     column absent from ``raw`` has no values: fine for an optional column, every row missing a
     value for a required one.
     """
-    parsed, texts, problems = [], [], []
+    parsed, problems = [], []
     for column in table.columns:
         if column.name in raw.columns:
             source = raw.get_column(column.name)
         else:
             source = _absent(column.name, raw.height)
         value, unparsable = _parse_column(source, column.kind)
-        text = _raw_text(source).alias(column.name)
         parsed.append(value)
-        texts.append(text)
         failed = unparsable.arg_true()
         if failed.len():
             problems.append(
@@ -204,12 +255,12 @@ def parse(table: Table, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, 
                         "row": failed.cast(pl.Int64),
                         "field": column.name,
                         "expected": EXPECTED_BY_KIND[column.kind],
-                        "found": text.gather(failed),
+                        "found": _raw_text(source.gather(failed)),
                     }
                 )
             )
     rejects = pl.concat(problems) if problems else _empty_rejects()
-    return pl.DataFrame(parsed), pl.DataFrame(texts), rejects
+    return pl.DataFrame(parsed), CellTexts(raw), rejects
 
 
 def _empty_rejects() -> pl.DataFrame:
@@ -523,7 +574,7 @@ def schema_for(table: Table, today: dt.date,
 
 
 def _failures_to_rejects(
-    failures: pl.DataFrame, texts: pl.DataFrame, schema: pandera.DataFrameSchema, table: Table
+    failures: pl.DataFrame, texts: CellTexts, schema: pandera.DataFrameSchema, table: Table
 ) -> pl.DataFrame:
     """Turn pandera's failure cases into (row, field, expected, found) rows."""
     rules = {f"{r.field}: {r.expected}": r for r in _table_rules(table)}
@@ -538,12 +589,12 @@ def _failures_to_rejects(
         if case["schema_context"] == "DataFrameSchema":
             rule = rules[case["check"]]
             field = rule.field
-            found = _found(texts, row, field)
-            extra = ", ".join(f"{f}={_found(texts, row, f)}" for f in rule.shown)
+            found = texts.found(row, field)
+            extra = ", ".join(f"{f}={texts.found(row, f)}" for f in rule.shown)
             out.append((row, field, rule.expected, f"{found} ({extra})" if extra else found))
             continue
         field = case["column"]
-        found = _found(texts, row, field)
+        found = texts.found(row, field)
         if case["check"] == "not_nullable":
             expected = "a value (required)"
         else:
@@ -551,11 +602,6 @@ def _failures_to_rejects(
             expected = explain(found) if explain else case["check"]
         out.append((row, field, expected, found))
     return pl.DataFrame(out, schema=list(_empty_rejects().schema.items()), orient="row")
-
-
-def _found(texts: pl.DataFrame, row: int, field: str) -> str:
-    value = texts.get_column(field)[row]
-    return "" if value is None else str(value)
 
 
 def validate(table: Table | str, raw: pl.DataFrame, today: dt.date | None = None) -> Checked:

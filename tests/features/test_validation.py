@@ -1,5 +1,7 @@
 """Every rejection reason, with the message a user sees (field, expected, found)."""
 
+import datetime as dt
+
 import numpy as np
 import polars as pl
 import pytest
@@ -216,3 +218,37 @@ def test_codes_checked_once_each_read_as_each_row_checked(codes: list[str | None
     found = frame.select(_uscc_valid(pl.col("code"))).to_series().to_list()
     assert found == [bool(v) for v in check_codes(frame["code"].to_arrow())]
     assert found[-2:] == [True, True]
+
+
+@given(st.lists(st.none() | st.floats(allow_nan=True, allow_infinity=True, width=64)
+                | st.sampled_from([1.0, -3.0, 1.5, 70000.0, 0.0]), max_size=40),
+       st.sampled_from(["DECIMAL", "INTEGER"]))
+def test_numbers_read_as_values_parse_as_their_text_would(values: list[float | None],
+                                                           kind_name: str) -> None:
+    """A numeric column is parsed from its values, not from its text; both agree on every
+    value and on which cells are unparsable."""
+    from features.contract import Kind
+    from features.validation import _parse_column
+
+    kind = Kind[kind_name]
+    series = pl.Series("n", values, dtype=pl.Float64)
+    value, unparsable = _parse_column(series, kind)
+    from_text, unparsable_text = _parse_column(series.cast(pl.Utf8), kind)
+    assert value.to_list() == from_text.to_list()
+    assert unparsable.to_list() == unparsable_text.to_list()
+    ints = pl.Series("n", [None if v is None or v != v or abs(v) > 2**40 else int(v)
+                           for v in values], dtype=pl.Int64)
+    assert _parse_column(ints, kind)[0].to_list() == _parse_column(ints.cast(pl.Utf8),
+                                                                   kind)[0].to_list()
+
+
+@given(st.lists(st.none() | st.dates(min_value=dt.date(1000, 1, 1)), max_size=30))
+def test_dates_read_as_values_parse_as_their_text_would(values: list[dt.date | None]) -> None:
+    from features.contract import Kind
+    from features.validation import _parse_column
+
+    series = pl.Series("d", values, dtype=pl.Date)
+    value, unparsable = _parse_column(series, Kind.DATE)
+    from_text, unparsable_text = _parse_column(series.cast(pl.Utf8), Kind.DATE)
+    assert value.to_list() == from_text.to_list() == values
+    assert not unparsable.any() and not unparsable_text.any()
