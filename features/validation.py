@@ -144,13 +144,14 @@ def _parse_column(series: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
         value = _typed_value(series, kind).alias(series.name)
         return value, series.is_not_null() & value.is_null()
     text = _raw_text(series)
+    if kind is Kind.TEXT:  # any present text parses: blank reads as missing, never as bad
+        value = pl.DataFrame({"t": text}).select(_blank_to_null(pl.col("t"))).to_series()
+        return value.alias(series.name), pl.repeat(False, len(series), eager=True)
     present = text.str.strip_chars().fill_null("") != ""
     if kind is Kind.TEXT_LIST:
         return _parse_list(series, text)
     cell = _blank_to_null(pl.col("t"))
-    if kind is Kind.TEXT:
-        expr = cell
-    elif kind is Kind.DATE:
+    if kind is Kind.DATE:
         if dtype == pl.Date:
             expr = pl.col("v")
         elif isinstance(dtype, pl.Datetime):
