@@ -8,13 +8,22 @@ feature so its output can be checked against the engine's.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from features.catalog import CATALOG, ZERO_WHEN_ABSENT
+from features.catalog import (
+    CATALOG,
+    EVENTS,
+    HALF_LIFE_DAYS,
+    WINDOWS,
+    ZERO_WHEN_ABSENT,
+    event_column,
+)
 from features.engineering.pit import AsOf
+from features.outcomes import DEFAULT_OUTCOMES
 from features.store import Store
 
 GRADES = {"A": 1, "B": 2, "C": 3, "D": 4}
@@ -28,6 +37,38 @@ def _read(store: Store, table: str, columns: list[str] | None = None) -> pd.Data
     """The usual pandas reading: dates as datetime64, repeated strings as categoricals."""
     arrow = pq.read_table(store.table_path(table), columns=columns)
     return arrow.to_pandas(date_as_object=False, strings_to_categorical=True)
+
+
+def _generic(r: pd.DataFrame) -> pd.DataFrame:
+    """Per enterprise: the five numbers of every event (`features.engineering.generic`), from
+    one groupby per record type and one per record type and outcome, unstacked."""
+    g = pd.DataFrame({
+        "uscc": r.uscc, "t": r.record_type, "o": r.outcome,
+        **{f"n{w}": r[f"in_{w}m"].astype("int8") for w in WINDOWS},
+        "ds": r.days_ago,
+        "w": np.exp(r.days_ago.astype("float64") * (-math.log(2) / HALF_LIFE_DAYS)),
+    })
+    stats = {**{f"n{w}": "sum" for w in WINDOWS}, "ds": "min", "w": "sum"}
+    suffix = {**{f"n{w}": f"_{w}m" for w in WINDOWS}, "ds": "_days_since", "w": "_decayed"}
+    wide: dict[str, pd.Series] = {}
+    for keys in (["t"], ["t", "o"]):
+        per = g.groupby(["uscc", *keys], observed=True).agg(stats).unstack(keys)
+        for column in per.columns:
+            stat, *event = column
+            stem = event_column(event[0], event[1] if len(event) > 1 else None)
+            wide[stem + suffix[stat]] = per[column]
+    names = [event_column(t, o) + s for t, o in EVENTS for s in suffix.values()]
+    out = pd.DataFrame(wide).reindex(columns=names)
+    adverse = np.zeros(len(r), dtype=bool)
+    for outcome in DEFAULT_OUTCOMES:
+        hit = (r.record_type == outcome.record_type).to_numpy()
+        if outcome.outcome:
+            hit = hit & (r.outcome == outcome.outcome).to_numpy()
+        adverse |= hit
+    for w in (12, 36):
+        counted = pd.Series(adverse & r[f"in_{w}m"].to_numpy(), index=r.index).astype("int8")
+        out[f"_adverse_{w}m"] = counted.groupby(r.uscc, observed=True).sum()
+    return out
 
 
 def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
@@ -171,7 +212,7 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         .groupby("uscc")
         .max()
     )
-    agg = agg.join(mins).join(maxes)
+    agg = agg.join(mins).join(maxes).join(_generic(r))
     checks = agg.spot_checks_36m.replace(0, np.nan)
     agg["spot_check_problem_rate_36m"] = agg.spot_check_problems_36m / checks
     agg["late_collection_share_36m"] = agg._late / agg.records_36m.replace(0, np.nan)
@@ -181,7 +222,8 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
     closed = enterprises.set_index("uscc").deregistered_on <= d
     flags = pd.DataFrame({"closed": closed.astype("int64")})
     flags = flags.join(
-        agg[["abnormal_listed_now", "serious_dishonesty_now", "dishonest_debtor_now", "_penalised"]]
+        agg[["abnormal_listed_now", "serious_dishonesty_now", "dishonest_debtor_now", "_penalised",
+             "_adverse_12m", "_adverse_36m"]]
     ).fillna(0)
     flags["listed"] = (
         (flags.abnormal_listed_now + flags.serious_dishonesty_now + flags.dishonest_debtor_now) > 0
@@ -190,7 +232,9 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         "int64"
     )
     flags["penalised"] = flags._penalised.astype("int64")
-    flags = flags[["listed", "dishonest", "penalised", "closed"]]
+    flags["adverse_12m"] = flags._adverse_12m.astype("int64")
+    flags["adverse_36m"] = flags._adverse_36m.astype("int64")
+    flags = flags[["listed", "dishonest", "penalised", "closed", "adverse_12m", "adverse_36m"]]
     current = relations[(relations.started_on <= d) & ~(relations.ended_on <= d)]
     persons = current[current.party_kind == "person"].copy()
     persons["is_lr"] = persons.role == "legal_representative"
@@ -202,10 +246,12 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         p_dishonest=("dishonest", "sum"),
         p_penalised=("penalised", "sum"),
         p_closed=("closed", "sum"),
+        p_adverse_12m=("adverse_12m", "sum"),
+        p_adverse_36m=("adverse_36m", "sum"),
     )
     back = pairs.join(per_person, on="party_id")
     back["others"] = back.degree - 1
-    for f in ("listed", "dishonest", "penalised", "closed"):
+    for f in ("listed", "dishonest", "penalised", "closed", "adverse_12m", "adverse_36m"):
         back[f"o_{f}"] = back[f"p_{f}"] - back[f]
     back["lr_others"] = back.others.where(back.is_lr, 0)
     back["lr_listed"] = back.o_listed.where(back.is_lr, 0)
@@ -219,12 +265,15 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         legal_rep_other_enterprises=("lr_others", "sum"),
         legal_rep_listed_enterprises=("lr_listed", "sum"),
         max_person_degree=("degree", "max"),
+        related_adverse_12m=("o_adverse_12m", "sum"),
+        related_adverse_36m=("o_adverse_36m", "sum"),
     )
     denominator = rel.related_enterprises.replace(0, np.nan)
     rel["related_listed_share"] = rel.o_listed / denominator
     rel["related_dishonest_share"] = rel.o_dishonest / denominator
     rel["related_penalised_share_12m"] = rel.o_penalised / denominator
     rel["related_closed_share"] = rel.o_closed / denominator
+    rel["related_adverse_rate_12m"] = rel.related_adverse_12m / denominator
     stakes = current[current.party_kind == "enterprise"][["uscc", "party_id"]].drop_duplicates()
     stakes = stakes.join(flags.listed.rename("investor_listed"), on="party_id")
     inbound = stakes.groupby("uscc").agg(
@@ -256,9 +305,8 @@ def pandas_features(store: Store, as_of: dt.date) -> pd.DataFrame:
         }
     ).set_index("uscc")
     out = base.join(agg).join(rel).join(inbound).join(outbound).join(draws)
-    for feature in CATALOG:
-        if feature.unit in ZERO_WHEN_ABSENT:
-            out[feature.name] = out[feature.name].fillna(0)
+    out = out.fillna({f.name: 0 for f in CATALOG if f.unit in ZERO_WHEN_ABSENT})
     out = out.reset_index().sort_values("uscc")
+    out = out.copy()  # one block again after hundreds of joined columns
     out.insert(1, "as_of", as_of)
     return out[["uscc", "as_of", *[f.name for f in CATALOG]]]

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from features.catalog import CATALOG, ZERO_WHEN_ABSENT, Unit
+from features.engineering.generic import event_rows
 from features.engineering.pit import AsOf, alive_enterprises
 from features.engineering.records import record_features as records_part
 from features.engineering.related import (
@@ -51,9 +52,11 @@ def inspection_features(inspections: ir.Table, as_of: AsOf) -> ir.Table:
     return window.group_by("uscc").aggregate(draws_36m=window.draw_id.count())
 
 
-def record_features(records: ir.Table, as_of: dt.date) -> ir.Table:
-    """Per enterprise: every feature aggregated from records (one pass over the records)."""
-    return records_part(records, AsOf(as_of))
+def record_features(records: ir.Table, as_of: dt.date, events: ir.Table | None = None
+                    ) -> ir.Table:
+    """Per enterprise: every feature aggregated from records (``events``: `event_rows` at
+    ``as_of``, materialised)."""
+    return records_part(records, AsOf(as_of), events)
 
 
 def assemble(
@@ -89,8 +92,15 @@ def assemble(
 @contextlib.contextmanager
 def features_at(tables: dict[str, ir.Table], as_of: dt.date) -> Iterator[ir.Table]:
     """The feature table with the record aggregates materialised once on the engine
-    (``Table.cache``: a temporary table on DuckDB, a persisted DataFrame on Spark)."""
-    cached = record_features(tables["records"], as_of).cache()
+    (``Table.cache``: a temporary table on DuckDB, a persisted DataFrame on Spark).
+
+    The narrow event rows the generic pass reads once per record type are materialised first
+    and released as soon as the record aggregates are."""
+    events = event_rows(tables["records"], AsOf(as_of)).cache()
+    try:
+        cached = record_features(tables["records"], as_of, events).cache()
+    finally:
+        events.release()
     try:
         yield assemble(tables["enterprises"], cached, tables["relations"],
                        tables["inspections"], as_of)

@@ -22,6 +22,12 @@ import ibis.expr.types as ir
 from features.catalog import EVENTS, HALF_LIFE_DAYS, WINDOWS, event_column
 from features.engineering.pit import AsOf, visible_records
 from features.outcomes import DEFAULT_OUTCOMES
+from features.reference.record_types import RECORD_TYPES
+
+TYPE_CODES = {t.code: i for i, t in enumerate(RECORD_TYPES, start=1)}
+"""A small integer per record type, so the event rows kept between passes stay narrow."""
+OUTCOME_CODES = {(t.code, o): i for t in RECORD_TYPES for i, o in enumerate(t.outcomes, 1)}
+"""A small integer per outcome within its record type (0: none or not in the reference)."""
 
 
 def _matches(r: ir.Table, record_type: str, outcome: str | None) -> ir.BooleanColumn:
@@ -29,27 +35,59 @@ def _matches(r: ir.Table, record_type: str, outcome: str | None) -> ir.BooleanCo
     return same & (r.outcome == outcome) if outcome else same
 
 
-def generic_aggregates(records: ir.Table, as_of: AsOf) -> ir.Table:
-    """Per enterprise with any visible record: every generic event feature."""
+def event_rows(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """One narrow row per visible record: what the generic features read of it.
+
+    Engines should materialise it (`features.engineering.build.features_at` does): the
+    generic pass reads it once per record type."""
     v = visible_records(records, as_of)
-    days_ago = as_of.literal.delta(v.occurred_on, unit="day")
-    adverse = ibis.or_(*[_matches(v, o.record_type, o.outcome) for o in DEFAULT_OUTCOMES])
-    r = v.select(
+    outcome = ibis.cases(
+        *[(_matches(v, t, o), code) for (t, o), code in OUTCOME_CODES.items()], else_=0
+    )
+    return v.select(
         "uscc",
-        days_ago=days_ago,
-        weight=(days_ago.cast("float64") * (-math.log(2) / HALF_LIFE_DAYS)).exp(),
-        adverse=adverse,
+        type_code=v.record_type.substitute(TYPE_CODES, else_=0).cast("int8"),
+        outcome_code=outcome.cast("int8"),
+        days_ago=as_of.literal.delta(v.occurred_on, unit="day").cast("int32"),
+        adverse=ibis.or_(*[_matches(v, o.record_type, o.outcome) for o in DEFAULT_OUTCOMES]),
         **{f"in_{w}m": v.occurred_on > as_of.months_back(w) for w in WINDOWS},
-        **{f"is_{event_column(t, o)}": _matches(v, t, o) for t, o in EVENTS},
+    )
+
+
+def generic_aggregates(records: ir.Table, as_of: AsOf,
+                       events: ir.Table | None = None) -> ir.Table:
+    """Per enterprise with any visible record: every generic event feature.
+
+    One aggregation per record type over that type's rows only, joined by enterprise: a single
+    aggregation of every event over every row (265 filtered aggregates) cost DuckDB time in
+    proportion to rows × aggregates, 20 times the work (a quarter of an hour at 1,000,000
+    enterprises). ``events`` is `event_rows` at the same date, materialised by the caller."""
+    e = event_rows(records, as_of) if events is None else events
+    table = e.group_by("uscc").aggregate(
+        _adverse_12m=e.count(where=e.adverse & e.in_12m),
+        _adverse_36m=e.count(where=e.adverse & e.in_36m),
+    )
+    for record_type in RECORD_TYPES:
+        part = _type_aggregates(e, record_type.code, record_type.outcomes)
+        table = table.left_join(part, "uscc").drop("uscc_right")
+    names = [f"{event_column(t, o)}_{suffix}" for t, o in EVENTS
+             for suffix in (*(f"{w}m" for w in WINDOWS), "days_since", "decayed")]
+    return table.select("uscc", *names, "_adverse_12m", "_adverse_36m")
+
+
+def _type_aggregates(e: ir.Table, record_type: str, outcomes: tuple[str, ...]) -> ir.Table:
+    """The five numbers of the type and of each of its outcomes, from its rows only."""
+    rows = e.filter(e.type_code == TYPE_CODES[record_type])
+    r = rows.mutate(
+        weight=(rows.days_ago.cast("float64") * (-math.log(2) / HALF_LIFE_DAYS)).exp()
     )
     out: dict[str, ir.Scalar] = {}
-    for record_type, outcome in EVENTS:
+    for outcome in (None, *outcomes):
         stem = event_column(record_type, outcome)
-        hit = r[f"is_{stem}"]
+        hit = None if outcome is None else r.outcome_code == OUTCOME_CODES[record_type, outcome]
         for w in WINDOWS:
-            out[f"{stem}_{w}m"] = r.count(where=hit & r[f"in_{w}m"])
+            window = r[f"in_{w}m"]
+            out[f"{stem}_{w}m"] = r.count(where=window if hit is None else hit & window)
         out[f"{stem}_days_since"] = r.days_ago.min(where=hit)
         out[f"{stem}_decayed"] = r.weight.sum(where=hit)
-    out["_adverse_12m"] = r.count(where=r.adverse & r.in_12m)
-    out["_adverse_36m"] = r.count(where=r.adverse & r.in_36m)
     return r.group_by("uscc").aggregate(**out)

@@ -173,11 +173,13 @@ def _detailed(r: ir.Table) -> dict[str, ir.Scalar]:
     return out
 
 
-def record_features(records: ir.Table, as_of: AsOf) -> ir.Table:
-    """Per enterprise with any visible record: every record-derived feature."""
+def record_features(records: ir.Table, as_of: AsOf, events: ir.Table | None = None
+                    ) -> ir.Table:
+    """Per enterprise with any visible record: every record-derived feature (``events``: the
+    materialised `features.engineering.generic.event_rows`, if the caller has them)."""
     broad = broad_aggregates(records, as_of)
     detailed = detailed_aggregates(records, as_of)
-    generic = generic_aggregates(records, as_of)
+    generic = generic_aggregates(records, as_of, events)
     # Every enterprise in the detailed and generic passes has a record, so it is in the broad
     # pass too.
     t = (broad.left_join(detailed, "uscc").drop("uscc_right")
