@@ -226,6 +226,24 @@ def pg_schema_url(url: str, schema: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
 
 
+def measure_only(args: argparse.Namespace, work: Path) -> None:
+    if args.database_url:
+        url = f"{args.database_url}{'&' if '?' in args.database_url else '?'}" \
+              f"options=-csearch_path%3D{args.schema}"
+        path = None
+    else:
+        path = work / "results.db"
+        url = f"sqlite:///{path}"
+    store = ResultsStore(url)
+    periods = store.periods()
+    print(f"{store.engine.dialect.name}: {len(periods)} periods, newest {periods[-1]}; "
+          f"{mib(sizes(store, path)['total'])}")
+    for name, (p50, p99) in queries(store, periods[-1], args.enterprises, args.calls,
+                                    args.export_calls).items():
+        print(f"{name:32} {p50:9.2f} / {p99:8.2f}")
+    store.engine.dispose()
+
+
 def mib(size: int) -> str:
     return f"{size / 2**20:,.1f} MiB"
 
@@ -239,11 +257,17 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--schema", default="ecr_bench_periods")
     parser.add_argument("--work", type=Path)
+    parser.add_argument("--measure-only", action="store_true",
+                        help="time the queries on the database a previous run left (its "
+                             "newest period), building nothing")
     parser.add_argument("--plans", action="store_true",
                         help="print the plan of every query of the index plan at the end")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="ecr-periods-"))
     path = None
+    if args.measure_only:
+        measure_only(args, work)
+        return
     if args.database_url:
         url = pg_schema_url(args.database_url, args.schema)
     else:
