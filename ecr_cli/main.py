@@ -29,6 +29,7 @@ from ecr_cli.commands.monthly import (
     warnings_command,
 )
 from ecr_cli.commands.policy import profiles_command, rules_command
+from ecr_cli.commands.results import prune_command
 from ecr_cli.commands.scoring import explain_command, score_command
 from ecr_cli.commands.service import serve_command
 from ecr_cli.commands.training import promote_command, runs_command, train_command
@@ -78,6 +79,9 @@ draw.command("show")(draw_show_command)
 draw.command("cancel")(draw_cancel_command)
 draw.command("export")(draw_export_command)
 app.add_typer(draw, name="draw")
+results = typer.Typer(help="The results database: retention.", no_args_is_help=True)
+results.command("prune")(prune_command)
+app.add_typer(results, name="results")
 sampling = typer.Typer(help="How the draws work: problems found per inspection by class.",
                        no_args_is_help=True)
 sampling.command("effect")(effect_command)

@@ -99,6 +99,10 @@ class Settings(BaseSettings):
                                         "(ECR_SPARK_WORK_DIR); on a cluster, a path the "
                                         "executors and this process share. Removed after "
                                         "the run.")
+    retention_periods: int | None = Field(
+        None, ge=1, description="Published periods kept by `ecr results prune` "
+                                "(ECR_RETENTION_PERIODS): the newest N; unset keeps every "
+                                "period.")
     repair_facts: int = Field(
         12, ge=1, le=100, description="Facts the repair guidance re-scores one by one, most "
                                       "recent first (ECR_REPAIR_FACTS).")

@@ -64,7 +64,7 @@ results = sa.Table(
     sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
               primary_key=True),
     sa.Column("uscc", sa.String(18), primary_key=True),
-    sa.Column("period", sa.Date, nullable=False),
+    sa.Column("period", sa.Date, primary_key=True),
     sa.Column("model_score", sa.Float, nullable=False),
     sa.Column("final_score", sa.Float, nullable=False),
     sa.Column("model_level", sa.String(1), nullable=False),
@@ -81,10 +81,18 @@ results = sa.Table(
     sa.Column("input_fingerprint", sa.String(32), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("rules_version", sa.String(80), nullable=False),
+    postgresql_partition_by="RANGE (period)",
 )
-sa.Index("ix_results_uscc_period", results.c.uscc, results.c.period)
+sa.Index("ix_results_uscc_period", results.c.uscc, results.c.period)  # history, one result
 sa.Index("ix_results_run_county", results.c.run_id, results.c.county)
-"""``prefecture`` and ``county`` are derived from the enterprise's ``region_code`` (its
+sa.Index("ix_results_run_level", results.c.run_id, results.c.risk_level, results.c.uscc)
+"""The primary key (run_id, uscc, period) serves every read of a run (pages, export, counts);
+``period`` is in it because on PostgreSQL the table is partitioned by period, one partition a
+month (`serving.results.partitions`), and a partitioned table's keys must hold its partition
+key. ``ix_results_run_level`` serves a page or count of one class. docs/results-database.md
+lists every query and the index it uses.
+
+``prefecture`` and ``county`` are derived from the enterprise's ``region_code`` (its
 registering division): the county is the code itself when it is county-level, else NULL, so
 the code is ``coalesce(county, prefecture)``. ``domain_tags`` are the enterprise's
 professional-supervision domains joined by ``;`` (empty when none), as ``fired_rules``."""
@@ -94,14 +102,17 @@ feature_snapshots = sa.Table(
     sa.Column("run_id", sa.String(36), sa.ForeignKey("classification_runs.run_id"),
               primary_key=True),
     sa.Column("first_uscc", sa.String(18), primary_key=True),
+    sa.Column("period", sa.Date, primary_key=True),
     sa.Column("last_uscc", sa.String(18), nullable=False),
     sa.Column("rows", sa.Integer, nullable=False),
     sa.Column("features", sa.LargeBinary, nullable=False),
+    postgresql_partition_by="RANGE (period)",
 )
 """The feature rows a run scored, in chunks of consecutive codes (``first_uscc`` to
 ``last_uscc``), each an Arrow IPC stream (`serving.results.feature_snapshots`): the
 explanation of a published result is computed from the very values that produced it, and
-found by primary key, without recomputing the enterprise's features."""
+found by primary key, without recomputing the enterprise's features. ``period`` is the run's
+(partitioned by it on PostgreSQL, as ``results``)."""
 
 publications = sa.Table(
     "publications", metadata,
@@ -124,6 +135,11 @@ warnings = sa.Table(
     sa.Column("previous_level", sa.String(1)),
     sa.Column("risk_level", sa.String(1), nullable=False),
 )
+sa.Index("ix_warnings_run_severity", warnings.c.run_id, warnings.c.severity.desc(),
+         warnings.c.uscc)
+"""A run's warnings most severe first, or of one severity, without sorting them all. Not
+partitioned: a period's warnings are a few per cent of its results, and dispositions (kept
+for good) reference them."""
 
 period_analysis = sa.Table(
     "period_analysis", metadata,

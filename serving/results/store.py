@@ -36,6 +36,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from serving.results import partitions
+from serving.results.export import csv_chunks, export_query
 from serving.results.feature_snapshots import by_code, chunks, row_of
 from serving.results.rows import (
     Disposition,
@@ -97,6 +99,7 @@ class ResultsStore:
         except (sa.exc.ArgumentError, ImportError, OSError) as error:
             raise ResultsStoreError(f"results store {self.shown}: cannot open it: "
                                     f"{_first_line(error)}") from None
+        self._periods: dict[str, dt.date] = {}
         sa.event.listen(self.engine, "handle_error", self._fault)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
@@ -132,6 +135,7 @@ class ResultsStore:
         try:
             self.discard_unpublished(period)
             with self.engine.begin() as connection:
+                partitions.ensure(connection, period)
                 connection.execute(runs.insert().values(
                     run_id=run_id, period=period, kind=kind, status="writing",
                     model_uri=model_uri, model_version=model_version,
@@ -244,7 +248,8 @@ class ResultsStore:
         kept = 0
         for start in range(0, ordered.num_rows, SNAPSHOT_ROWS_PER_TRANSACTION):
             part = ordered.slice(start, SNAPSHOT_ROWS_PER_TRANSACTION)
-            values = [{"run_id": run_id, **asdict(chunk)} for chunk in chunks(part)]
+            values = [{"run_id": run_id, "period": self.period_of(run_id), **asdict(chunk)}
+                      for chunk in chunks(part)]
             with self.engine.begin() as connection:
                 self._renew(connection, run_id)
                 connection.execute(feature_snapshots.insert(), values)
@@ -256,6 +261,7 @@ class ResultsStore:
         (written before migration 0008) or did not score the enterprise."""
         query = (sa.select(feature_snapshots.c.last_uscc, feature_snapshots.c.features)
                  .where(feature_snapshots.c.run_id == run_id,
+                        feature_snapshots.c.period == self.period_of(run_id),
                         feature_snapshots.c.first_uscc <= uscc)
                  .order_by(feature_snapshots.c.first_uscc.desc()).limit(1))
         with self.engine.connect() as connection:
@@ -323,6 +329,21 @@ class ResultsStore:
 
     # ------------------------------------------------------------------ reading
 
+    def period_of(self, run_id: str) -> dt.date:
+        """The run's period (remembered: a run's period never changes). Every read of a run's
+        rows names it, so PostgreSQL reads only the period's partition."""
+        period = self._periods.get(run_id)
+        if period is None:
+            with self.engine.connect() as connection:
+                period = connection.execute(sa.select(runs.c.period).where(
+                    runs.c.run_id == run_id)).scalar_one_or_none()
+            if period is None:
+                raise LookupError(f"no classification run {run_id}")
+            if len(self._periods) > 10_000:
+                self._periods.clear()
+            self._periods[run_id] = period
+        return period
+
     def run(self, run_id: str) -> RunInfo:
         with self.engine.connect() as connection:
             row = connection.execute(sa.select(runs).where(runs.c.run_id == run_id)).one()
@@ -352,7 +373,9 @@ class ResultsStore:
     def results_of(self, run_id: str, columns: tuple[str, ...] | None = None) -> pa.Table:
         """A run's result rows as Arrow, by uscc."""
         selected = [results.c[c] for c in columns] if columns else [results]
-        query = sa.select(*selected).where(results.c.run_id == run_id).order_by(results.c.uscc)
+        query = sa.select(*selected).where(results.c.run_id == run_id,
+                                           results.c.period == self.period_of(run_id)
+                                           ).order_by(results.c.uscc)
         with self.engine.connect() as connection:
             cursor = connection.execute(query)
             names = list(cursor.keys())
@@ -404,7 +427,8 @@ class ResultsStore:
     def result_page(self, run_id: str, after: str | None, limit: int,
                     selection: ResultSelection | None = None) -> list[ResultRow]:
         """Up to ``limit`` of a run's results with uscc after ``after``, by uscc: one range
-        scan of the primary key (run_id, uscc), the selection checked on the way."""
+        scan of the primary key (run_id, uscc, period), or of (run_id, risk_level, uscc)
+        for one class, the selection checked on the way."""
         return [ResultRow.from_mapping(r) for r in self.result_rows(run_id, after, limit,
                                                                     selection)]
 
@@ -413,21 +437,41 @@ class ResultsStore:
         """`result_page` as raw rows (columns as in the ``results`` table)."""
         with self.engine.connect() as connection:
             return list(connection.execute(
-                page_query(run_id, after, limit, selection)).mappings())
+                page_query(run_id, after, limit, selection, self.period_of(run_id))
+            ).mappings())
 
     def count_results(self, run_id: str, selection: ResultSelection | None = None) -> int:
         """How many of a run's results the selection holds."""
         query = sa.select(sa.func.count()).select_from(results).where(
-            results.c.run_id == run_id, *(selection or ResultSelection()).conditions())
+            results.c.run_id == run_id, results.c.period == self.period_of(run_id),
+            *(selection or ResultSelection()).conditions())
         with self.engine.connect() as connection:
             return int(connection.execute(query).scalar_one())
 
+    def csv_chunks(self, run_id: str, selection: ResultSelection | None = None
+                   ) -> Iterator[bytes]:
+        """The run's results in ``selection`` as CSV chunks (`serving.results.export`)."""
+        return csv_chunks(self.engine, run_id, self._export_conditions(run_id, selection))
+
+    def export_query(self, run_id: str, selection: ResultSelection | None = None
+                     ) -> sa.Select[Any]:
+        """The query `csv_chunks` streams (its plan is in docs/results-database.md)."""
+        return export_query(run_id, self._export_conditions(run_id, selection),
+                            self.engine.dialect.name)
+
+    def _export_conditions(self, run_id: str, selection: ResultSelection | None
+                           ) -> list[sa.ColumnElement[bool]]:
+        return [results.c.period == self.period_of(run_id),
+                *(selection or ResultSelection()).conditions()]
+
     def published_result(self, uscc: str, period: dt.date) -> HistoryEntry | None:
         """The enterprise's result in the period's publication, with the run's versions."""
+        published = sa.select(publications.c.run_id).where(
+            publications.c.period == period).scalar_subquery()
         query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
                  .join(runs, runs.c.run_id == results.c.run_id)
-                 .join(publications, publications.c.run_id == results.c.run_id)
-                 .where(results.c.uscc == uscc, publications.c.period == period))
+                 .where(results.c.run_id == published, results.c.uscc == uscc,
+                        results.c.period == period))  # one primary-key lookup
         with self.engine.connect() as connection:
             row = connection.execute(query).one_or_none()
         return None if row is None else HistoryEntry(ResultRow.from_mapping(row._mapping),
@@ -454,6 +498,7 @@ class ResultsStore:
                  .join(results, sa.and_(results.c.run_id == warnings.c.run_id,
                                         results.c.uscc == warnings.c.uscc))
                  .where(warnings.c.run_id == run_id,
+                        results.c.period == self.period_of(run_id),
                         *(selection or ResultSelection()).conditions()))
         if severity is not None:
             query = query.where(warnings.c.severity == severity)
@@ -528,10 +573,14 @@ class ResultSelection:
 
 
 def page_query(run_id: str, after: str | None, limit: int,
-               selection: ResultSelection | None = None) -> sa.Select[Any]:
-    """The query of `ResultsStore.result_page` (shown by ``bench/service_reads.py``)."""
+               selection: ResultSelection | None = None,
+               period: dt.date | None = None) -> sa.Select[Any]:
+    """The query of `ResultsStore.result_page` (shown by ``bench/service_reads.py``); the
+    run's ``period``, when given, confines it to the period's partition on PostgreSQL."""
     query = sa.select(results).where(results.c.run_id == run_id,
                                      *(selection or ResultSelection()).conditions())
+    if period is not None:
+        query = query.where(results.c.period == period)
     if after is not None:
         query = query.where(results.c.uscc > after)
     return query.order_by(results.c.uscc).limit(limit)
@@ -540,8 +589,11 @@ def page_query(run_id: str, after: str | None, limit: int,
 def _delete_runs(connection: sa.Connection, run_ids: list[str]) -> int:
     """Delete runs and every row under them; the number of result rows removed."""
     removed = 0
+    periods = sorted(set(connection.execute(sa.select(runs.c.period).where(
+        runs.c.run_id.in_(run_ids))).scalars()))
     for table in (results, warnings, period_analysis, region_risk, feature_snapshots):
-        outcome = connection.execute(table.delete().where(table.c.run_id.in_(run_ids)))
+        outcome = connection.execute(table.delete().where(table.c.run_id.in_(run_ids),
+                                                          table.c.period.in_(periods)))
         removed += outcome.rowcount if table is results else 0
     connection.execute(runs.delete().where(runs.c.run_id.in_(run_ids)))
     return removed

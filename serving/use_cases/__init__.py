@@ -18,6 +18,7 @@ is answered as one that does not exist.
     dispose of warnings        list_warnings, record_disposition, disposition_history,
                                warning_record
     record spot-check results  record_inspection_results
+    retention                  prune_periods
     for the regulator pages    enterprise_facts, rule_bases, class_shares, warning_list,
                                enterprise_warnings, repair_guidance, model_card
 """
@@ -80,6 +81,7 @@ from serving.use_cases.read import (
     published_periods,
 )
 from serving.use_cases.repair import RepairGuidance, RepairOption, repair_guidance
+from serving.use_cases.retention import prune_periods
 from serving.use_cases.scope import WHOLE_PROVINCE, Scope
 from serving.use_cases.score import (
     EnterpriseScore,
@@ -142,6 +144,7 @@ __all__ = [
     "model_card",
     "period_region_risk",
     "period_warnings",
+    "prune_periods",
     "published_periods",
     "record_disposition",
     "record_inspection_results",

@@ -2,10 +2,10 @@
 whole period as CSV, filtered and limited to the caller's scope.
 
 Pages are in uscc order; a page's query is one range scan of the ``results`` primary key
-(run_id, uscc) from the cursor on, the filters checked on the way, stopping after ``limit``
-+ 1 rows. The cursor is opaque (urlsafe base64 of the run id and the last uscc), so a cursor
-from a publication that has been superseded, or from another period, is refused instead of
-mixing two runs.
+(run_id, uscc, period) from the cursor on (of ``ix_results_run_level`` when one class is
+asked for), the filters checked on the way, stopping after ``limit`` + 1 rows. The cursor
+is opaque (urlsafe base64 of the run id and the last uscc), so a cursor from a publication
+that has been superseded, or from another period, is refused instead of mixing two runs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from features.reference.industries import BY_LETTER, valid_industry_codes
 from features.reference.record_types import DOMAINS
 from models.levels import LEVELS
-from serving.results.export import EXPORT_COLUMNS, csv_chunks
+from serving.results.export import EXPORT_COLUMNS
 from serving.results.rows import ResultRow, RunInfo
 from serving.results.store import ResultSelection, ResultsStore
 from serving.use_cases.errors import InvalidRequest, NotFound
@@ -93,7 +93,7 @@ def classification_csv(
     if selection is None:
         return CsvExport(0, iter([(",".join(CSV_COLUMNS) + "\n").encode()]))
     return CsvExport(results.count_results(run.run_id, selection),
-                     csv_chunks(results.engine, run.run_id, selection.conditions()))
+                     results.csv_chunks(run.run_id, selection))
 
 
 def _selection(scope: Scope, risk_level: str | None, region: str | None,
