@@ -73,18 +73,22 @@ def test_shutdown_lets_requests_in_flight_finish(sqlite_only: Deployment) -> Non
     deployment = sqlite_only
     server = start_server(deployment)
     answers: list[httpx.Response] = []
+    sending = threading.Event()
 
-    def slow_request() -> None:  # an explanation recomputes the features: not instant
+    def slow_request() -> None:  # scored at a past date: its features computed, not looked up
         with httpx.Client(base_url=server.url, timeout=60) as client:
             page = client.get("/v1/classifications", headers=deployment.headers("regulator"),
                               params={"period": "2025-12-31", "limit": 1}).json()
             uscc = page["items"][0]["uscc"]
-            answers.append(client.get(f"/v1/enterprises/{uscc}/explanation",
-                                      headers=deployment.headers("regulator")))
+            sending.set()
+            answers.append(client.post("/v1/scores", params={"explain": "true"},
+                                       json={"enterprises": [uscc], "as_of": "2025-11-30"},
+                                       headers=deployment.headers("regulator")))
 
     thread = threading.Thread(target=slow_request)
     thread.start()
-    time.sleep(0.5)
+    assert sending.wait(60)  # the signal follows the request, however slow the machine
+    time.sleep(0.05)
     server.process.send_signal(signal.SIGTERM)
     thread.join(60)
     # uvicorn shuts down gracefully, then re-raises the signal: the exit is "by SIGTERM"
