@@ -147,35 +147,24 @@ def _parse_column(series: pl.Series, kind: Kind) -> tuple[pl.Series, pl.Series]:
     if kind is Kind.TEXT:  # any present text parses: blank reads as missing, never as bad
         value = pl.DataFrame({"t": text}).select(_blank_to_null(pl.col("t"))).to_series()
         return value.alias(series.name), pl.repeat(False, len(series), eager=True)
-    present = text.str.strip_chars().fill_null("") != ""
     if kind is Kind.TEXT_LIST:
         return _parse_list(series, text)
-    cell = _blank_to_null(pl.col("t"))
-    if kind is Kind.DATE:
-        if dtype == pl.Date:
-            expr = pl.col("v")
-        elif isinstance(dtype, pl.Datetime):
-            expr = pl.col("v").dt.date()
-        else:  # exactly YYYY-MM-DD: strptime alone also takes 2024-1-5
-            expr = (
-                pl.when(cell.str.contains(DATE_PATTERN))
-                .then(cell.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
-            )
+    present = text.str.strip_chars().fill_null("") != ""
+    cell = _blank_to_null(pl.col("t"))  # typed cells were read above: this is text
+    if kind is Kind.DATE:  # exactly YYYY-MM-DD: strptime alone also takes 2024-1-5
+        expr = (
+            pl.when(cell.str.contains(DATE_PATTERN))
+            .then(cell.str.strptime(pl.Date, "%Y-%m-%d", strict=False))
+        )
     elif kind is Kind.DECIMAL:
-        number = pl.col("v") if dtype.is_numeric() else cell.cast(pl.Float64, strict=False)
-        number = number.cast(pl.Float64)
+        number = cell.cast(pl.Float64, strict=False)
         expr = pl.when(number.is_finite()).then(number)
-    elif kind is Kind.INTEGER:
-        if dtype.is_integer():
-            expr = pl.col("v").cast(pl.Int16, strict=False)
-        else:  # 1.0 (pandas writes integer columns with gaps as floats) is 1; 1.5 is not
-            source = pl.col("v") if dtype.is_float() else cell
-            number = source.cast(pl.Float64, strict=False)
-            expr = pl.when(number == number.round(0)).then(number).cast(pl.Int16, strict=False)
+    elif kind is Kind.INTEGER:  # "1.0" is 1; "1.5" is not
+        number = cell.cast(pl.Float64, strict=False)
+        expr = pl.when(number == number.round(0)).then(number).cast(pl.Int16, strict=False)
     else:  # pragma: no cover - Kind is exhaustive
         raise ValueError(f"unknown column kind {kind!r}")
-    frame = pl.DataFrame({"v": series, "t": text})
-    value = frame.select(expr.alias(series.name)).to_series()
+    value = pl.DataFrame({"t": text}).select(expr.alias(series.name)).to_series()
     return value, present & value.is_null()
 
 
