@@ -245,10 +245,10 @@ class ResultsStore:
         """Keep the feature rows the run scores (one per enterprise; `feature_snapshots`), in
         transactions of a few thousand rows; the rows kept."""
         ordered = by_code(features)
-        kept = 0
+        kept, period = 0, self.period_of(run_id)
         for start in range(0, ordered.num_rows, SNAPSHOT_ROWS_PER_TRANSACTION):
             part = ordered.slice(start, SNAPSHOT_ROWS_PER_TRANSACTION)
-            values = [{"run_id": run_id, "period": self.period_of(run_id), **asdict(chunk)}
+            values = [{"run_id": run_id, "period": period, **asdict(chunk)}
                       for chunk in chunks(part)]
             with self.engine.begin() as connection:
                 self._renew(connection, run_id)

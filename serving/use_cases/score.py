@@ -333,10 +333,9 @@ _ARROW_KINDS = {
 def _input_columns(model: RiskModel) -> tuple[tuple[str, ...], frozenset[str]]:
     """The columns ``model`` and its rules read, and every column a row may carry: worked out
     once per model, its spec and its rules (not per request)."""
-    key = (id(model), id(model.spec), id(model.rules))
+    key = (id(model), id(model.spec), id(model.rules))  # alive while cached: never reused
     cached = _INPUT_COLUMNS.get(key)
-    if cached is not None and cached[0] is model and cached[1] is model.spec \
-            and cached[2] is model.rules:
+    if cached is not None:
         return cached[3]
     names = model.spec.names
     needed = (*names, *sorted(model.rules.features() - set(names)))
