@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         "1200/minute", description="Requests per API key (ECR_RATE_LIMIT), in-process, in the "
                                    "`limits` notation.")
     max_score_rows: int = Field(10_000, ge=1, description="Enterprises per POST /v1/scores.")
+    database_pool_size: int = Field(
+        40, ge=1, le=1000,
+        description="Results-database connections a service worker keeps open "
+                    "(ECR_DATABASE_POOL_SIZE): as many as the threads that may read or write "
+                    "at once (AnyIO's 40), so that none is opened and closed per request "
+                    "under load. On PostgreSQL, workers × this must stay below the server's "
+                    "max_connections.")
     items_catalogue: Path | None = Field(
         None, description="Inspection items catalogue (ECR_ITEMS_CATALOGUE); unset: the "
                           "shipped serving/sampling/items.yaml.")

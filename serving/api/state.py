@@ -56,7 +56,7 @@ class ServiceState:
 
     @classmethod
     def open(cls, settings: Settings) -> ServiceState:
-        results = ResultsStore(settings.database_url).migrate()
+        results = ResultsStore(settings.database_url, settings.database_pool_size).migrate()
         secret = load_secret(settings.secret_file, settings.secret.get_secret_value()
                              if settings.secret else None)
         store = Store(settings.store)

@@ -88,7 +88,10 @@ def masked_url(url: str) -> str:
 class ResultsStore:
     """The results database at ``url`` (``Settings.database_url`` by default in the faces)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, pool_size: int | None = None) -> None:
+        """``pool_size``: connections kept open (SQLAlchemy's default of 5 when None); a
+        service sizes it to its threads, since each connection opened beyond it is closed
+        again when returned."""
         self.url = url
         self.shown = masked_url(url)
         try:
@@ -96,6 +99,9 @@ class ResultsStore:
             if parsed.get_backend_name() == "sqlite":
                 _prepare_sqlite_file(parsed.database)
             self.engine = sa.create_engine(parsed)
+            if pool_size is not None and isinstance(self.engine.pool, sa.pool.QueuePool):
+                # (an in-memory SQLite database has one connection per thread, no queue)
+                self.engine = sa.create_engine(parsed, pool_size=pool_size, max_overflow=10)
         except (sa.exc.ArgumentError, ImportError, OSError) as error:
             raise ResultsStoreError(f"results store {self.shown}: cannot open it: "
                                     f"{_first_line(error)}") from None
