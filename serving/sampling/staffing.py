@@ -29,7 +29,7 @@ function of its input.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -120,18 +120,33 @@ def pair_cost(seed: str, task: str, uscc: str, inspector_id: str) -> int:
                16)
 
 
-def _alone_problem(need: Need, pool: Sequence[Inspector], rules: Rules) -> str | None:
-    """Why ``need`` cannot be staffed even with the whole pool to itself (None: it can)."""
+def _alone_problem(need: Need, pool: Sequence[Inspector], rules: Rules,
+                   kept_away: Sequence[tuple[Inspector, list[str]]]) -> str | None:
+    """Why ``need`` cannot be staffed even with the whole pool to itself (None: it can).
+    ``kept_away``: the prefecture's inspectors 回避 kept from it, with their reasons, named
+    when they are the ones who were qualified."""
     if len(pool) < rules.per_target:
-        return f"{len(pool)} eligible inspectors, {rules.per_target} needed"
+        return f"{len(pool)} eligible inspectors, {rules.per_target} needed" + \
+            _avoided(kept_away)
     missing = [item for item in need.items
                if not any(item in i.qualifications for i in pool)]
     if missing:
-        return f"no eligible inspector qualified for {', '.join(missing)}"
+        qualified = [(i, why) for i, why in kept_away if i.qualifications & set(missing)]
+        return f"no eligible inspector qualified for {', '.join(missing)}" + \
+            _avoided(qualified, " qualified")
     if rules.joint and len({i.department for i in pool}) < 2:
         return "a joint check needs inspectors of two departments; eligible ones are all " \
                f"of {pool[0].department}"
     return None
+
+
+def _avoided(kept_away: Sequence[tuple[Inspector, list[str]]], which: str = "") -> str:
+    """``"; 回避 kept away 5 qualified (unit_excluded 5)"``, or nothing when none was."""
+    if not kept_away:
+        return ""
+    counts = Counter(reason for _, reasons in kept_away for reason in reasons)
+    shown = ", ".join(f"{reason} {count}" for reason, count in sorted(counts.items()))
+    return f"; 回避 kept away {len(kept_away)}{which} ({shown})"
 
 
 def _capacity_problem(needs: Sequence[Need], pools: Mapping[str, Sequence[Inspector]],
@@ -175,14 +190,16 @@ def assign(needs: Sequence[Need], roster: Sequence[Inspector], rules: Rules, see
     for prefecture in sorted(groups):
         pools: dict[str, list[Inspector]] = {}
         for need in groups[prefecture]:
-            pool = []
+            pool, kept_away = [], []
             for inspector in by_prefecture.get(prefecture, []):
                 found = conflicts(inspector, need, excluded_units, recent)
                 exclusions.extend(Exclusion(need.uscc, inspector.inspector_id, r) for r in found)
-                if not found:
+                if found:
+                    kept_away.append((inspector, found))
+                else:
                     pool.append(inspector)
             pools[need.uscc] = pool
-            problem = _alone_problem(need, pool, rules)
+            problem = _alone_problem(need, pool, rules, kept_away)
             if problem:
                 reasons[need.uscc] = problem
         short_of = _capacity_problem(groups[prefecture], pools, rules, reasons)

@@ -189,7 +189,10 @@ def independent_selection(record: dict, population: list[tuple[str, str, bool]])
 
 
 def test_a_second_implementation_recomputes_the_selection_from_the_published_record(
-        results: ResultsStore, synthetic_store: Store) -> None:
+        results: ResultsStore, synthetic_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The secure seed, fixed: a random one may draw the enterprise of 济源 whose only
+    # qualified unit is excluded for it, which no roster of that prefecture can staff.
+    monkeypatch.setattr(draws_module.secrets, "token_hex", lambda n: "5e" * n)
     view = draw(results, synthetic_store, seed=None, seed_source=None,
                 ratios={"A": Fraction(5), "B": Fraction(15, 2), "C": Fraction(20),
                         "D": Fraction(40)})

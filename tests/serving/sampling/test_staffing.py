@@ -123,6 +123,22 @@ def test_an_impossible_roster_names_every_target_it_cannot_staff() -> None:
     assert all(t in str(error) for t in error.targets[:10])
 
 
+def test_a_unit_excluded_for_the_target_is_named_as_the_reason_it_lacks_qualified_ones() -> None:
+    # 济源's case: its market-supervision unit, the only one qualified for GEN, is excluded
+    # for one enterprise; its other departments' inspectors are eligible but not qualified.
+    target = Need(uscc(1), "419001", ("GEN-01", "GEN-02"))
+    roster = [Inspector(f"S{i}", "济源市市场监督管理局", "419001", "SCJG",
+                        frozenset({"GEN-01", "GEN-02"})) for i in range(5)]
+    roster += [Inspector(f"E{i}", "济源市生态环境局", "419001", "SSTHJ",
+                         frozenset({"ECO-01"})) for i in range(6)]
+    with pytest.raises(Unstaffable) as caught:
+        assign([target], roster, Rules(2, 5), "s", "GEN",
+               {"济源市市场监督管理局": frozenset({uscc(1)})})
+    assert caught.value.reasons[uscc(1)] == (
+        "no eligible inspector qualified for GEN-01, GEN-02; "
+        "回避 kept away 5 qualified (unit_excluded 5)")
+
+
 def test_targets_that_fail_only_together_are_found_by_the_solver() -> None:
     # Two targets each need DRUG-01; one qualified inspector with cap 1: places suffice in
     # number (5 inspectors × 1 for 4), but only one target can have the qualified inspector.
