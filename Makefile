@@ -82,8 +82,12 @@ browser:
 		fi; \
 	fi
 
+# The suite runs on every core (pytest-xdist), a module's tests on one worker so that its
+# fixtures are built once; TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= auto
+
 test: lint browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

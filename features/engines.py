@@ -36,15 +36,15 @@ def spark_backend(session: Any) -> Any:
 
 
 def load_tables(backend: Any, store: Store) -> dict[str, ir.Table]:
-    """The store's published tables on ``backend``; a table with no rows yet is empty."""
+    """The store's published tables on ``backend``; a table with no rows yet is empty (an
+    in-memory table: written nowhere, so two runs never meet over its name, as Spark's
+    managed tables in one warehouse did)."""
     tables = {}
     for name, table in TABLES.items():
         path = store.table_path(name)
         if path is None:
-            tables[name] = backend.create_table(
-                f"empty_{name}", pa.table({c: [] for c in table.column_names},
-                                          schema=table.arrow_schema()), overwrite=True
-            )
+            tables[name] = ibis.memtable(pa.table({c: [] for c in table.column_names},
+                                                  schema=table.arrow_schema()))
         else:
             tables[name] = backend.read_parquet(str(path), table_name=name)
     return tables

@@ -25,6 +25,11 @@ from synthetic import generate
 from training.pipeline import TrainConfig, train
 from training.tracking import configure
 
+# The command line's tables are as wide as the terminal: one width for every test, whether run
+# from a terminal, piped, or on a pytest-xdist worker (which exports COLUMNS=80).
+os.environ["COLUMNS"] = "200"
+os.environ.pop("LINES", None)
+
 
 @pytest.fixture(scope="session")
 def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
@@ -69,7 +74,7 @@ SPARK_REQUIRED = os.environ.get("ECR_REQUIRE_SPARK") == "1"
 
 
 @pytest.fixture(scope="session")
-def spark() -> Iterator[Any]:
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A local Spark session (Python workers on this interpreter); skips without a JDK or
     pyspark unless ECR_REQUIRE_SPARK=1 (as `.ci/run` sets)."""
     problem = None
@@ -91,6 +96,7 @@ def spark() -> Iterator[Any]:
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.memory", "2g")
+        .config("spark.sql.warehouse.dir", str(tmp_path_factory.mktemp("spark-warehouse")))
         .getOrCreate()
     )
     yield session
