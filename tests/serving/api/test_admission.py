@@ -4,10 +4,15 @@ each refusal recorded for the audit log."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from types import SimpleNamespace
+
+import pytest
 
 from serving.access.keys import ApiKey
 from serving.access.roles import Permission, Role
+from serving.api import rate_limit
 from serving.api.audit_trail import AuditDraft
 from serving.api.rate_limit import RateLimiter
 from serving.api.security import Refusal, admit
@@ -54,3 +59,21 @@ def test_a_generous_limit_keeps_two_counters_not_a_timestamp_per_request() -> No
     assert not any(storage.events.values())  # no per-request entries
     assert 1 <= len(storage.storage) <= 2
     assert sum(storage.storage.values()) == 5000
+
+
+def test_hits_start_no_thread_and_expired_counters_are_swept_inline(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`limits`' memory storage restarted a timer thread on a hit once 10 ms had passed."""
+    limiter = RateLimiter("3/second")
+    started: list[object] = []
+    monkeypatch.setattr(threading.Thread, "start", lambda self: started.append(self))
+    for round_ in range(3):
+        assert [limiter.hit(f"k{round_}") for _ in range(4)][:3] == [None] * 3
+        time.sleep(0.02)
+    assert started == []
+    storage = limiter._limiter.storage
+    assert limiter.hit("k0") == 1  # still counted: the last second holds its 3
+    monkeypatch.setattr(rate_limit, "SWEEP_SECONDS", 0.0)
+    monkeypatch.setattr(time, "time", lambda real=time.time: real() + 10)  # all expired
+    assert limiter.hit("late") is None
+    assert storage.storage and all("late" in k for k in storage.storage)
