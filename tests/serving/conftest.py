@@ -64,8 +64,9 @@ def postgres_schema_url() -> Iterator[str]:
         connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
     try:
         separator = "&" if "?" in POSTGRES_URL else "?"
-        yield (f"{POSTGRES_URL}{separator}options=-csearch_path%3D{schema}"
-               f"&application_name={schema}")
+        # options last: a test may add to them (``%20-c…``)
+        yield (f"{POSTGRES_URL}{separator}application_name={schema}"
+               f"&options=-csearch_path%3D{schema}")
     finally:
         with engine.begin() as connection:
             # Connections a test left in the pools of engines it never disposed: closed
