@@ -17,6 +17,7 @@ import datetime as dt
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,9 @@ from models.registry import LoadedModel
 
 log = structlog.get_logger("ecr.model")
 TOLERANCE = 1e-6
+FOLLOW_RETRY_SECONDS = 5.0
+"""After a failed follow (the registry busy, the model unreadable), how long a worker waits
+before it tries the pointer's version again."""
 """Points by which an explanation may miss its final score (floating-point sums)."""
 
 
@@ -90,6 +94,7 @@ class ModelSlot:
         self._current: ServingModel | None = None
         self._lock = threading.Lock()
         self._seen: float | None = None
+        self._retry_at = 0.0
         self.status = ReloadStatus("idle")
 
     @property
@@ -136,7 +141,8 @@ class ModelSlot:
     def follow(self) -> None:
         """Start loading the pointer's version if another worker moved it."""
         mtime = self._mtime()
-        if mtime is None or mtime == self._seen or self._lock.locked():
+        if (mtime is None or mtime == self._seen or self._lock.locked()
+                or time.monotonic() < self._retry_at):
             return
         self._seen = mtime
         target = self._pointed()
@@ -151,7 +157,11 @@ class ModelSlot:
                 self.status = ReloadStatus("done", target, candidate.loaded.version,
                                            finished_at=dt.datetime.now(dt.UTC))
         except Exception as error:
-            log.warning("model follow failed", target=target, error=type(error).__name__)
+            # Seen but not followed: tried again once the wait is over, not left behind on
+            # the old model until the pointer moves again.
+            self._seen, self._retry_at = None, time.monotonic() + FOLLOW_RETRY_SECONDS
+            log.warning("model follow failed", target=target, error=type(error).__name__,
+                        retry_in_s=FOLLOW_RETRY_SECONDS)
 
     def _mtime(self) -> float | None:
         try:
