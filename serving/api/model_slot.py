@@ -34,10 +34,10 @@ from models.registry import LoadedModel
 
 log = structlog.get_logger("ecr.model")
 TOLERANCE = 1e-6
+"""Points by which an explanation may miss its final score (floating-point sums)."""
 FOLLOW_RETRY_SECONDS = 5.0
 """After a failed follow (the registry busy, the model unreadable), how long a worker waits
 before it tries the pointer's version again."""
-"""Points by which an explanation may miss its final score (floating-point sums)."""
 
 
 class GoldenCheckFailed(RuntimeError):
