@@ -249,7 +249,9 @@ def rows_table(rows: Sequence[Mapping[str, object]]) -> pa.Table:
             values = [_iso_date(v, i) for i, v in enumerate(values)]
         try:
             columns[name] = pa.array(values)
-        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, ValueError):
+            # ValueError: Arrow's own for a date beside NaN ("cannot convert float NaN to
+            # integer"), which JSON's NaN makes possible
             kinds = sorted({type(v).__name__ for v in values if v is not None})
             raise InvalidRequest(f"rows: column {name!r} mixes {', '.join(kinds)} values; "
                                  "expected one type per column") from None

@@ -36,7 +36,7 @@ def same(left: object, right: object) -> bool:
 def arrow_of(columns: dict[str, list]) -> pa.Table | None:
     try:
         return pa.table({name: pa.array(values) for name, values in columns.items()})
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, ValueError):  # as rows_table
         return None
 
 

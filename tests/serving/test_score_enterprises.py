@@ -26,6 +26,7 @@ from serving.use_cases import (
     score_enterprises,
     score_feature_rows,
 )
+from serving.use_cases.score import feature_rows
 from tests.conftest import Trained
 
 DECEMBER = dt.date(2025, 12, 31)
@@ -207,6 +208,13 @@ def test_supplied_rows_are_refused_naming_the_column(
     for table, message in cases:
         with pytest.raises(InvalidRequest, match=message):
             score_feature_rows(model, table, profile(), explain=False)
+
+
+def test_supplied_json_rows_mixing_a_date_and_nan_are_refused_naming_the_column() -> None:
+    """JSON's NaN beside a date made Arrow raise a bare ValueError (a 500 over HTTP)."""
+    rows = [{"as_of": "2025-06-30"}, {"as_of": float("nan")}]
+    with pytest.raises(InvalidRequest, match="column 'as_of' mixes date, float values"):
+        feature_rows(rows)
 
 
 def test_explain_enterprise_through_a_reader_equals_the_one_off_path(
