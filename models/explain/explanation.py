@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,8 +26,10 @@ from models.policy.profiles import Profile, profile
 from models.policy.rules import RuleSet
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
+    """One line of an explanation (immutable; a named tuple, since an explanation makes one
+    per feature: 356 frozen dataclasses cost a single-row request 0.4 ms)."""
+
     kind: str
     """``feature``, ``rule`` or ``fusion``."""
     key: str
@@ -87,17 +90,20 @@ def explanations_of(table: pa.Table | Columns, attribution: Attribution, judgeme
 
 def _explanation(table: Columns, row: int, attribution: Attribution, judgement: Judgement,
                  rules: RuleSet, id_column: str) -> Explanation:
-    features = []
     dimensions = {str(d): 0.0 for d in DIMENSION_NAMES}
-    for name, points in zip(attribution.names, attribution.points[row].tolist(), strict=True):
-        value = table.values(name)[row]
-        zh, en = describe_value(name, value)
+    names, row_points = attribution.names, attribution.points[row]
+    for name, points in zip(names, row_points.tolist(), strict=True):
         dimension = _DIMENSIONS.get(name, "")
         if dimension:
             dimensions[dimension] += points
-        features.append(Line("feature", name, zh, en, points, dimension,
-                             value=_plain(value)))
-    features.sort(key=lambda line: -abs(line.points))
+    features = []
+    # largest |points| first, ties in model order (a stable sort, as list.sort would be)
+    for i in np.argsort(-np.abs(row_points), kind="stable").tolist():
+        name, points = names[i], float(row_points[i])
+        value = table.values(name)[row]
+        zh, en = describe_value(name, value)
+        features.append(Line("feature", name, zh, en, points, _DIMENSIONS.get(name, ""),
+                             "", "", _plain(value)))
     lines = []
     for j, step in enumerate(judgement.step_ids):
         if not judgement.fired[row, j]:

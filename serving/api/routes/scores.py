@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from models.policy.profiles import Profile
 from serving.access.roles import Permission
+from serving.api.documents import ModelResponse
 from serving.api.problems import COMMON, Problem, problem_responses
 from serving.api.schemas.explanation import ExplanationPublic
 from serving.api.schemas.results import RiskClassPublic
@@ -51,7 +52,7 @@ def scores(request: Request, body: ScoreCreate,
            top: Annotated[int | None, Query(ge=1, le=500, description=(
                "With explain: the largest features, the rest summed in one line."))] = None,
            state: ServiceState = Depends(service),
-           caller: Caller = Depends(require(Permission.SCORE))) -> ScoresPublic:
+           caller: Caller = Depends(require(Permission.SCORE))) -> ModelResponse:
     limit = state.settings.max_score_rows
     if body.count > limit:
         raise Problem(413, f"expected 1 to {limit:,} enterprises per request, found "
@@ -71,7 +72,7 @@ def scores(request: Request, body: ScoreCreate,
                                f"{scored.as_of} in the store")
         found, missing = list(scored.items), scored.missing
     request.state.audit.rows = len(found)
-    return ScoresPublic(items=[_public(s, served.loaded.version, top, state.profile)
-                               for s in found],
-                        missing=list(missing), model_version=served.loaded.version,
-                        rules_version=served.loaded.rules_version, profile=state.profile.key)
+    return ModelResponse(ScoresPublic(
+        items=[_public(s, served.loaded.version, top, state.profile) for s in found],
+        missing=list(missing), model_version=served.loaded.version,
+        rules_version=served.loaded.rules_version, profile=state.profile.key))

@@ -7,6 +7,7 @@ import pytest
 
 from models.explain.points import Explainer
 from models.explain.treeshap import (
+    FEW_ROWS,
     UnsupportedModelError,
     compile_forest,
     leaf_indices,
@@ -34,6 +35,19 @@ def test_single_thread_gives_the_same_numbers(trained: Trained) -> None:
     x = trained.model.spec.matrix(trained.table.slice(0, 700))
     forest = trained.forest
     assert np.array_equal(shap_values(forest, x, threads=1), shap_values(forest, x))
+
+
+def test_a_row_or_two_at_a_time_give_the_blocked_numbers(trained: Trained) -> None:
+    """One or two rows (the service's requests) take the row-at-a-time kernel."""
+    x = trained.model.spec.matrix(trained.table.slice(0, 200))
+    blocked = shap_values(trained.forest, x)
+    theirs = trained.model.booster.predict(x, pred_contrib=True)
+    assert FEW_ROWS > 2  # so that these take the row-at-a-time kernel
+    for start in range(0, 200, 2):
+        for rows in (1, 2):
+            ours = shap_values(trained.forest, x[start:start + rows])
+            assert np.array_equal(ours, blocked[start:start + rows])
+            assert np.abs(ours - theirs[start:start + rows]).max() <= 1e-9
 
 
 def test_points_add_up_to_the_model_score(trained: Trained) -> None:
