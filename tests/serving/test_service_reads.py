@@ -5,7 +5,6 @@ authorisation: outside it, an enterprise does not exist)."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import datetime as dt
 import io
 
@@ -254,7 +253,7 @@ def test_csv_equals_the_json_rows(results: ResultsStore,
 
 def as_csv(row: ResultRow) -> dict[str, str]:
     """A result row as its CSV line reads back, from the typed row."""
-    values = {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
+    values = row._asdict()
     for way, factors in (("up", row.factors_up), ("down", row.factors_down)):
         for rank in range(1, 4):
             factor = factors[rank - 1] if rank <= len(factors) else None

@@ -63,8 +63,9 @@ def classifications(
         request.state.audit.rows = export.rows
         return StreamingResponse(export.chunks, media_type=f"{CSV}; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="classifications-{period}.csv"'})
-    page = classification_page(state.results, period, caller.scope, cursor=cursor,
-                               limit=limit, **filters)
-    request.state.audit.rows = len(page.items)
-    return DocumentResponse(page_document(period, page.items, page.next_cursor,
-                                          state.profile))
+    with state.heavy:
+        page = classification_page(state.results, period, caller.scope, cursor=cursor,
+                                   limit=limit, **filters)
+        request.state.audit.rows = len(page.items)
+        return DocumentResponse(page_document(period, page.items, page.next_cursor,
+                                              state.profile))

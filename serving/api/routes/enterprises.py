@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from serving.access.roles import Permission
-from serving.api.documents import DocumentResponse
+from serving.api.documents import DocumentResponse, ModelResponse
 from serving.api.problems import COMMON, problem_responses
 from serving.api.schemas.enterprises import EnterpriseMatchPublic, SearchPublic
 from serving.api.schemas.explanation import ExplanationPublic
@@ -59,9 +59,9 @@ def explanation(request: Request, uscc: USCC,
                     "Show the largest features and sum the rest in one line."))] = None,
                 state: ServiceState = Depends(service),
                 caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
-                ) -> ExplanationPublic:
+                ) -> ModelResponse:
     explained = explain_published(state.results, state.store.pinned(), state.model_of_version,
                                   uscc, period, caller.scope, state.features.current)
     request.state.audit.rows = 1
-    return ExplanationPublic.of(explained.explanation, explained.model_version, top,
-                                explained.features_source)
+    return ModelResponse(ExplanationPublic.of(explained.explanation, explained.model_version,
+                                              top, explained.features_source))

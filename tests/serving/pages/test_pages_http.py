@@ -123,13 +123,17 @@ def test_bad_input_answers_4xx_pages(regulator: httpx.Client) -> None:
         "content-type": "application/json"}).status_code == 415
 
 
-def test_every_page_view_is_audited(deployment: Deployment, regulator: httpx.Client) -> None:
+def test_every_page_view_is_audited(deployment: Deployment, regulator: httpx.Client,
+                                    pages: httpx.Client) -> None:
     uscc = an_enterprise(deployment)
     assert regulator.get(f"/pages/enterprises/{uscc}").status_code == 200
+    assert pages.get(f"/pages/enterprises/{uscc}").status_code == 303  # no session
     log = AuditLog(ResultsStore(deployment.database_url).engine)
     entries = [stored.entry for stored in log.tail(500)]
     views = [e for e in entries if e.route == "/pages/enterprises/{uscc}"
              and e.parameters["path"].get("uscc") == uscc]
+    assert [e.status for e in views[-2:]] == [200, 303]
+    views = views[:-1]  # the regulator's
     assert views and views[-1].key_id and views[-1].role == "regulator"
     assert views[-1].status == 200 and views[-1].rows >= 1
     refused = [e for e in entries
