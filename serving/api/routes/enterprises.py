@@ -60,8 +60,11 @@ def explanation(request: Request, uscc: USCC,
                 state: ServiceState = Depends(service),
                 caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
                 ) -> ModelResponse:
-    explained = explain_published(state.results, state.store.pinned(), state.model_of_version,
-                                  uscc, period, caller.scope, state.features.current)
-    request.state.audit.rows = 1
-    return ModelResponse(ExplanationPublic.of(explained.explanation, explained.model_version,
-                                              top, explained.features_source))
+    with state.heavy:
+        explained = explain_published(state.results, state.store.pinned(),
+                                      state.model_of_version, uscc, period, caller.scope,
+                                      state.features.current)
+        request.state.audit.rows = 1
+        return ModelResponse(ExplanationPublic.of(explained.explanation,
+                                                  explained.model_version, top,
+                                                  explained.features_source))
