@@ -398,14 +398,10 @@ class ResultsStore:
 
     def history(self, uscc: str) -> list[HistoryEntry]:
         """An enterprise's published results, oldest period first, with each run's versions."""
-        query = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
-                 .join(runs, runs.c.run_id == results.c.run_id)
-                 .join(publications, publications.c.run_id == results.c.run_id)
-                 .where(results.c.uscc == uscc).order_by(results.c.period))
         with self.engine.connect() as connection:
             return [HistoryEntry(ResultRow.from_mapping(r._mapping), r.profile,
                                  r.data_fingerprint, r.run_id)
-                    for r in connection.execute(query)]
+                    for r in connection.execute(HISTORY_QUERY, {"uscc": uscc})]
 
     def warnings_of(self, run_id: str, limit: int | None = None) -> list[StoredWarning]:
         """A run's warnings, most severe first (then by uscc)."""
@@ -576,6 +572,14 @@ class ResultSelection:
             escaped = self.domain.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             found.append(tags.like(f"%;{escaped};%", escape="\\"))
         return found
+
+
+HISTORY_QUERY = (sa.select(results, runs.c.profile, runs.c.data_fingerprint)
+                 .join(runs, runs.c.run_id == results.c.run_id)
+                 .join(publications, publications.c.run_id == results.c.run_id)
+                 .where(results.c.uscc == sa.bindparam("uscc")).order_by(results.c.period))
+"""`ResultsStore.history`'s query, built once (the service runs it on every enterprise read;
+building it cost a tenth of the request)."""
 
 
 def page_query(run_id: str, after: str | None, limit: int,
