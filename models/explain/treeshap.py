@@ -392,6 +392,35 @@ def _goes_left(x: float, threshold: float, decision: int, cat_start: int, cat_wo
     return x <= threshold
 
 
+@numba.njit(cache=True, inline="always")
+def _max_leaves(tree_leaf_start: npt.NDArray[np.int64]) -> int:
+    """The most leaves of any tree (at least 2): the size of a row's pattern buffers."""
+    most = 2
+    for t in range(tree_leaf_start.size - 1):
+        most = max(most, tree_leaf_start[t + 1] - tree_leaf_start[t])
+    return most
+
+
+@numba.njit(cache=True, inline="always")
+def _category_left(v: float, start: int, words: int, cat_bits: npt.NDArray[np.uint32]) -> bool:
+    """A categorical split's decision, branch-free: NaN and negatives go right."""
+    valid = v >= 0.0
+    category = np.int64(v if valid else 0.0)
+    word = category >> 5
+    inside = word < words
+    bits = cat_bits[start + (word if inside else 0)]
+    return valid & inside & (((bits >> (category & 31)) & 1) == 1)
+
+
+@numba.njit(cache=True, inline="always")
+def _number_left(v: float, threshold: float, nan_left: bool, zero_missing: bool,
+                 default_left: bool) -> bool:
+    """A numerical split's decision, branch-free (missing values by the node's rule)."""
+    is_nan = v != v
+    zero = zero_missing & (abs(v) <= ZERO_THRESHOLD)
+    return (is_nan & nan_left) | (zero & default_left) | ((v <= threshold) & ~zero)
+
+
 @numba.njit(cache=True, parallel=True)
 def _explain(x, out, node_feature, node_threshold, node_nan_left, node_zero_missing,
              node_default_left, node_categorical, node_cat_start, node_cat_words, cat_bits,
@@ -406,9 +435,7 @@ def _explain(x, out, node_feature, node_threshold, node_nan_left, node_zero_miss
     rows, features = x.shape
     blocks = (rows + block_rows - 1) // block_rows
     trees = tree_node_start.size - 1
-    max_leaves = 2
-    for t in range(trees):
-        max_leaves = max(max_leaves, tree_leaf_start[t + 1] - tree_leaf_start[t])
+    max_leaves = _max_leaves(tree_leaf_start)
     for b in numba.prange(blocks):
         first_row = b * block_rows
         m = min(rows, first_row + block_rows) - first_row
@@ -434,24 +461,15 @@ def _explain(x, out, node_feature, node_threshold, node_nan_left, node_zero_miss
                     start = node_cat_start[g]
                     words = node_cat_words[g]
                     for r in range(m):
-                        v = values[r]
-                        valid = v >= 0.0  # false for NaN and negatives: right
-                        category = np.int64(v if valid else 0.0)
-                        word = category >> 5
-                        inside = word < words
-                        bits = cat_bits[start + (word if inside else 0)]
-                        left[r] = valid & inside & (((bits >> (category & 31)) & 1) == 1)
+                        left[r] = _category_left(values[r], start, words, cat_bits)
                 else:
                     threshold = node_threshold[g]
                     nan_left = node_nan_left[g]
                     zero_missing = node_zero_missing[g]
                     default_left = node_default_left[g]
                     for r in range(m):
-                        v = values[r]
-                        is_nan = v != v
-                        zero = zero_missing & (abs(v) <= ZERO_THRESHOLD)
-                        left[r] = ((is_nan & nan_left) | (zero & default_left)
-                                   | ((v <= threshold) & ~zero))
+                        left[r] = _number_left(values[r], threshold, nan_left, zero_missing,
+                                               default_left)
                 clear = ~(np.int64(1) << node_slot[g])
                 child_l = node_left[g]
                 child_r = node_right[g]
@@ -485,13 +503,12 @@ def _explain_few(x, out, node_feature, node_threshold, node_nan_left, node_zero_
                  node_default_left, node_categorical, node_cat_start, node_cat_words, cat_bits,
                  node_slot, node_left, node_right, tree_node_start, tree_leaf_start,
                  leaf_slots, leaf_slot_feature, leaf_table_start, tables, block_rows) -> None:
-    """`_explain` one row at a time, with the same decisions and the same order of additions
-    (trees, then leaves, then slots), so that its contributions are identical."""
+    """`_explain` one row at a time (same arguments; ``block_rows`` unused), with the same
+    decisions and the same order of additions (trees, then leaves, then slots), so that its
+    contributions are identical."""
     rows = x.shape[0]
     trees = tree_node_start.size - 1
-    max_leaves = 2
-    for t in range(trees):
-        max_leaves = max(max_leaves, tree_leaf_start[t + 1] - tree_leaf_start[t])
+    max_leaves = _max_leaves(tree_leaf_start)
     node_pattern = np.empty(max_leaves, np.int64)
     leaf_pattern = np.empty(max_leaves, np.int64)
     for r in range(rows):
@@ -506,17 +523,10 @@ def _explain_few(x, out, node_feature, node_threshold, node_nan_left, node_zero_
                 g = first_node + n
                 v = x[r, node_feature[g]]
                 if node_categorical[g]:
-                    valid = v >= 0.0  # false for NaN and negatives: right
-                    category = np.int64(v if valid else 0.0)
-                    word = category >> 5
-                    inside = word < node_cat_words[g]
-                    bits = cat_bits[node_cat_start[g] + (word if inside else 0)]
-                    left = valid & inside & (((bits >> (category & 31)) & 1) == 1)
+                    left = _category_left(v, node_cat_start[g], node_cat_words[g], cat_bits)
                 else:
-                    is_nan = v != v
-                    zero = node_zero_missing[g] & (abs(v) <= ZERO_THRESHOLD)
-                    left = ((is_nan & node_nan_left[g]) | (zero & node_default_left[g])
-                            | ((v <= node_threshold[g]) & ~zero))
+                    left = _number_left(v, node_threshold[g], node_nan_left[g],
+                                        node_zero_missing[g], node_default_left[g])
                 kept = node_pattern[n]
                 cleared = kept & ~(np.int64(1) << node_slot[g])
                 child_l = node_left[g]
