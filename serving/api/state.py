@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
 import pyarrow as pa
 
 from ecr_settings import Settings
@@ -51,12 +52,14 @@ class ServiceState:
     sessions: PageSessions
     """The regulator pages' sessions, in the results database (shared by every worker)."""
     started_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
-    heavy: threading.Lock = field(default_factory=threading.Lock)
-    """Held while a worker builds a large answer (a page of up to 1,000 results, a full
-    explanation): such requests take turns instead of sharing the interpreter lock, which
-    made each cost half as much CPU again (`bench/request_cost.py`, a page 8 in flight:
-    36.9 ms CPU each sharing, 24.5 ms taking turns; the latency of the one that waits is what
-    it would have been sharing)."""
+    heavy: anyio.CapacityLimiter = field(default_factory=lambda: anyio.CapacityLimiter(1))
+    """Admits one large answer at a time per worker (a page of up to 1,000 results, a full
+    explanation), run in a thread of its own: such requests take turns instead of sharing
+    the interpreter lock, which made each cost half as much CPU again
+    (`bench/request_cost.py`, a page 8 in flight: 36.9 ms CPU each sharing, 24.5 ms taking
+    turns; the latency of the one that waits is what it would have been sharing). The
+    waiting is on the event loop, not in a thread of the pool every synchronous route
+    shares, so a burst of large answers cannot take the threads a cheap read needs."""
     _versions: dict[str, tuple[LoadedModel, Explainer]] = field(default_factory=dict)
     _versions_lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
+import anyio
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from features.reference.industries import valid_industry_codes
@@ -39,7 +41,7 @@ def periods(request: Request, state: ServiceState = Depends(service),
                      "description": "A page as JSON, or the whole period as CSV "
                                     "(`Accept: text/csv`)."}},
     summary="A published period's classifications, in USCC order.")
-def classifications(
+async def classifications(
     request: Request,
     period: Annotated[dt.date, Query(description="A published period (month end).",
                                      examples=["2025-12-31"])],
@@ -59,13 +61,19 @@ def classifications(
     filters = {"risk_level": risk_class, "region": region,
                "industry": industry, "domain": domain}
     if CSV in request.headers.get("accept", ""):
-        export = classification_csv(state.results, period, caller.scope, **filters)
+        export = await run_in_threadpool(classification_csv, state.results, period,
+                                         caller.scope, **filters)
         request.state.audit.rows = export.rows
         return StreamingResponse(export.chunks, media_type=f"{CSV}; charset=utf-8", headers={
             "Content-Disposition": f'attachment; filename="classifications-{period}.csv"'})
-    with state.heavy:
+
+    def answer() -> tuple[int, DocumentResponse]:
         page = classification_page(state.results, period, caller.scope, cursor=cursor,
                                    limit=limit, **filters)
-        request.state.audit.rows = len(page.items)
-        return DocumentResponse(page_document(period, page.items, page.next_cursor,
-                                              state.profile))
+        return len(page.items), DocumentResponse(page_document(
+            period, page.items, page.next_cursor, state.profile))
+
+    # a page waits for its turn on the event loop, holding no thread (ServiceState.heavy)
+    request.state.audit.rows, response = await anyio.to_thread.run_sync(
+        answer, limiter=state.heavy)
+    return response

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from serving.access.roles import Permission
@@ -52,19 +53,23 @@ def enterprise(request: Request, uscc: USCC, state: ServiceState = Depends(servi
 @router.get("/{uscc}/explanation", response_model=ExplanationPublic,
             summary="Why the enterprise got its class in a published period, in score points "
                     "that add up to its final score.")
-def explanation(request: Request, uscc: USCC,
-                period: Annotated[dt.date | None, Query(
-                    description="A published period; the latest when omitted.")] = None,
-                top: Annotated[int | None, Query(ge=1, le=500, description=(
-                    "Show the largest features and sum the rest in one line."))] = None,
-                state: ServiceState = Depends(service),
-                caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
-                ) -> ModelResponse:
-    with state.heavy:
+async def explanation(request: Request, uscc: USCC,
+                      period: Annotated[dt.date | None, Query(
+                          description="A published period; the latest when omitted.")] = None,
+                      top: Annotated[int | None, Query(ge=1, le=500, description=(
+                          "Show the largest features and sum the rest in one line."))] = None,
+                      state: ServiceState = Depends(service),
+                      caller: Caller = Depends(require(Permission.READ_EXPLANATIONS))
+                      ) -> ModelResponse:
+    def answer() -> ModelResponse:
         explained = explain_published(state.results, state.store.pinned(),
                                       state.model_of_version, uscc, period, caller.scope,
                                       state.features.current)
-        request.state.audit.rows = 1
         return ModelResponse(ExplanationPublic.of(explained.explanation,
                                                   explained.model_version, top,
                                                   explained.features_source))
+
+    # it waits for its turn on the event loop, holding no thread (ServiceState.heavy)
+    response = await anyio.to_thread.run_sync(answer, limiter=state.heavy)
+    request.state.audit.rows = 1
+    return response
