@@ -30,7 +30,8 @@ ingest updated one of those keys, and, when one of its rejects depended on the d
   part in the deduplication in its place (a row read now with a key a skipped file has earlier
   is rejected as a duplicate, naming that file and row), and a skipped file is read after all
   when one of its keys comes after a row read now, or when a key of it that was a duplicate
-  when it was read is first now (the file it lost to is gone);
+  when it was read is first now (the file it lost to is gone or no longer has it), whether
+  or not another file of its table is read (the manifest notes which sources lost a key);
 - only tables with a file read now can change, and a table that does not change keeps its
   stored file (the new version links it, never rewrites it);
 - counts: a skipped file reports the rows, accepted and rejected counts recorded when it was
@@ -71,6 +72,8 @@ REJECT_SCHEMA = {
     "file": pl.Utf8, "table": pl.Utf8, "row": pl.Int64,
     "field": pl.Utf8, "expected": pl.Utf8, "found": pl.Utf8,
 }
+DUPLICATE_EXPECTED = "a key not seen earlier in this ingest"
+"""What a row rejected as a duplicate of an earlier one expected (its reject's ``expected``)."""
 STAT_MARGIN_NS = 1_000_000_000
 """How much older than its recorded hash a file's mtime and ctime must be for its stat to vouch
 for the hash (`trusted_hash`): a write within the timestamp tick of the recorded stat could
@@ -106,6 +109,9 @@ class FileCounts:
     """Why a file that could have been skipped was read."""
     sha256: str = ""
     stat: dict | None = field(default=None, repr=False)
+    lost_keys: bool = field(default=False, repr=False)
+    """A skipped file some of whose keys lost to an earlier file when it was read: they may
+    be first now, so its table is ranked even when no file of it is read."""
 
 
 @dataclass
@@ -289,6 +295,7 @@ def _plan(files: list[Path], store: Store, previous: dict, today: dt.date,
             counts.skipped, counts.recorded_in = True, source["version"]
             counts.rows, counts.accepted, counts.rejected = (
                 source["rows"], source["accepted"], source["rejected"])
+            counts.lost_keys = _lost_keys(source, store)
         seen.add((table, sha256))
         plan.append(counts)
     return plan
@@ -302,6 +309,21 @@ def _in_force(source: dict | None, store: Store, contract: str, today: dt.date) 
         and (not source["dated_rejects"] or source["today"] == today.isoformat())
         and store.sidecar_path(source["keys"]) is not None
     )
+
+
+def _lost_keys(source: dict, store: Store) -> bool:
+    """Whether a recorded source lost a key to an earlier file of its ingest (recorded since
+    the manifest says so; read from its key file for a source recorded before)."""
+    if "lost_keys" in source:
+        return bool(source["lost_keys"])
+    keys = store.sidecar_path(source["keys"])
+    connection = duckdb.connect()
+    try:
+        return bool(connection.execute(
+            f"SELECT count(*) FROM read_parquet({sql_literal(keys)}) WHERE NOT _won"
+        ).fetchone()[0])
+    finally:
+        connection.close()
 
 
 def _recorded_stats(manifest: dict) -> dict[str, dict]:
@@ -429,14 +451,10 @@ def _merge(
     file_names = pl.DataFrame({"_file": range(len(plan)), "file": [str(p.path) for p in plan]},
                               schema={"_file": pl.Int32, "file": pl.Utf8})
     for name, table in TABLES.items():
-        if not any(c.table == name and not c.skipped for c in plan):
-            continue  # nothing read: the stored table stands
-        if not list((scratch / name).glob("*.parquet")):  # read, but no row accepted
-            _write_key_files(connection, scratch, plan, table, merged, ranked=False)
-            continue
+        if not any(c.table == name and (not c.skipped or c.lost_keys) for c in plan):
+            continue  # nothing read, and no skipped file lost a key: the stored table stands
         key = ", ".join(table.key)
-        while True:
-            _rank(connection, store, scratch, plan, table)
+        while _rank(connection, store, scratch, plan, table):
             again = [index for (index,) in connection.execute(
                 "SELECT _file FROM contested WHERE _skipped AND _rank > 1 AND NOT _first_skipped "
                 "UNION SELECT k._file FROM keyed k LEFT JOIN contested c USING (_file, _row) "
@@ -452,6 +470,11 @@ def _merge(
                 counts.rows = counts.accepted = counts.rejected = 0
                 counts.note = "read again: its keys meet a file read now"
                 read(index, counts)
+        if not any(c.table == name and not c.skipped for c in plan):
+            continue  # still nothing read: the stored table stands
+        if not list((scratch / name).glob("*.parquet")):  # read, but no row accepted
+            _write_key_files(connection, scratch, plan, table, merged, ranked=False)
+            continue
         dup = connection.execute(
             f"SELECT _file, _row, concat_ws(', ', {key}) AS key_value, _first_file, _first_row "
             "FROM contested WHERE _rank > 1 AND NOT _skipped"
@@ -507,24 +530,29 @@ def _merge(
 
 
 def _rank(connection: duckdb.DuckDBPyConnection, store: Store, scratch: Path,
-          plan: list[FileCounts], table: Table) -> None:
+          plan: list[FileCounts], table: Table) -> bool:
     """Views ``staged`` (the staged rows of ``table``) and ``keyed`` (their keys and the keys of
     the table's skipped files), and ``contested``: the keyed rows of every key seen more than
-    once, each with its rank among them in the order of the ingest (file, then row).
+    once, each with its rank among them in the order of the ingest (file, then row). False,
+    and nothing made, when there is no key (no row staged, no file skipped).
 
     Only keys are grouped and only contested keys ranked: ranking every whole row (a window
     over all columns) cost more than the rest of the merge."""
     parts = sorted((scratch / table.name).glob("*.parquet"))
     key = ", ".join(table.key)
-    connection.execute(
-        f"CREATE OR REPLACE TEMP VIEW staged AS "
-        f"SELECT * FROM read_parquet([{', '.join(sql_literal(p) for p in parts)}])")
-    sources = [f"SELECT {key}, _file, _row, false AS _skipped, true AS _won FROM staged"]
+    sources = []
+    if parts:
+        connection.execute(
+            f"CREATE OR REPLACE TEMP VIEW staged AS "
+            f"SELECT * FROM read_parquet([{', '.join(sql_literal(p) for p in parts)}])")
+        sources.append(f"SELECT {key}, _file, _row, false AS _skipped, true AS _won FROM staged")
     for index, counts in enumerate(plan):
         if counts.table == table.name and counts.skipped:
             keys = store.sidecar_path(_key_file(table.name, counts.sha256))
             sources.append(f"SELECT {key}, CAST({index} AS INTEGER) AS _file, _row, "
                            f"true AS _skipped, _won FROM read_parquet({sql_literal(keys)})")
+    if not sources:
+        return False
     connection.execute(f"CREATE OR REPLACE TEMP VIEW keyed AS {' UNION ALL '.join(sources)}")
     connection.execute(
         f"CREATE OR REPLACE TEMP TABLE contested AS SELECT *, row_number() OVER w AS _rank, "
@@ -533,6 +561,7 @@ def _rank(connection: duckdb.DuckDBPyConnection, store: Store, scratch: Path,
         f"FROM keyed SEMI JOIN (SELECT {key} FROM keyed GROUP BY ALL HAVING count(*) > 1) "
         f"USING ({key}) WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)"
     )
+    return True
 
 
 def _write_key_files(connection: duckdb.DuckDBPyConnection, scratch: Path,
@@ -642,7 +671,7 @@ def _duplicate_rejects(dup: pl.DataFrame, file_names: pl.DataFrame, table: Table
         .select(
             "file", pl.lit(table.name).alias("table"), pl.col("_row").alias("row"),
             pl.lit(", ".join(table.key)).alias("field"),
-            pl.lit("a key not seen earlier in this ingest").alias("expected"),
+            pl.lit(DUPLICATE_EXPECTED).alias("expected"),
             pl.format("{} (same key as {} row {})", "key_value", "first_file", "_first_row")
             .alias("found"),
         )
@@ -679,10 +708,8 @@ def _sources(previous: dict, plan: list[FileCounts], rejects: pl.DataFrame, merg
     source of before that is not read again, was recorded under this contract and has no key
     this ingest updates."""
     contract = contract_fingerprint()
-    dated = set(
-        rejects.filter(pl.col("expected").str.contains(TODAY_DEPENDENT, literal=True))
-        .get_column("file").unique().to_list()
-    ) if rejects.height else set()
+    dated = _files_with(rejects, pl.col("expected").str.contains(TODAY_DEPENDENT, literal=True))
+    lost = _files_with(rejects, pl.col("expected") == DUPLICATE_EXPECTED)
     read_now: dict[str, dict[str, dict]] = {}
     for counts in plan:
         if counts.skipped or counts.sha256 in read_now.setdefault(counts.table, {}):
@@ -692,6 +719,7 @@ def _sources(previous: dict, plan: list[FileCounts], rejects: pl.DataFrame, merg
             "keys": _key_file(counts.table, counts.sha256), "version": None,
             "rows": counts.rows, "accepted": counts.accepted, "rejected": counts.rejected,
             "dated_rejects": str(counts.path) in dated, "today": today.isoformat(),
+            "lost_keys": str(counts.path) in lost,
         }
     sources: dict[str, list[dict]] = {}
     kept: list[str] = []
@@ -704,6 +732,13 @@ def _sources(previous: dict, plan: list[FileCounts], rejects: pl.DataFrame, merg
         if old or fresh:
             sources[table] = [*old, *fresh.values()]
     return sources, kept
+
+
+def _files_with(rejects: pl.DataFrame, condition: pl.Expr) -> set[str]:
+    """The files with a reject meeting ``condition``."""
+    if not rejects.height:
+        return set()
+    return set(rejects.filter(condition).get_column("file").unique().to_list())
 
 
 def _manifest(previous: dict, plan: list[FileCounts], new_files: dict[str, Path],

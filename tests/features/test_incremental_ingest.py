@@ -175,6 +175,50 @@ def test_a_skipped_file_after_a_changed_one_sharing_a_key_is_read_again(
     assert report.tables["records"].updated == baseline.tables["records"].updated == 1
 
 
+@pytest.mark.parametrize("winner", ["removed", "emptied"])
+def test_a_skipped_file_whose_duplicate_is_first_now_is_read_again(
+    tmp_path: Path, winner: str
+) -> None:
+    """records-b.csv's R1 lost to records-a.csv's when both were read; once records-a.csv is
+    gone (or holds no row) the skipped records-b.csv's R1 is first, as a full re-read says."""
+    first = write_csv(tmp_path / "records-a.csv", [_record("R1", removed_on="")])
+    later = write_csv(tmp_path / "records-b.csv", [_record("R1", removed_on="2025-01-02")])
+    incremental, full = Store(tmp_path / "incremental"), Store(tmp_path / "full")
+    for store in (incremental, full):
+        assert ingest([first, later], store, today=TODAY).files[1].rejected == 1
+    if winner == "removed":
+        first.unlink()
+        inputs = [later]
+    else:
+        first.write_text(",".join(VALID_ROWS["records"]) + "\n", encoding="utf-8")
+        inputs = [first, later]
+    report = ingest(inputs, incremental, today=TODAY)
+    baseline = ingest(inputs, full, today=TODAY, full=True)
+    read_again = next(f for f in report.files if f.path == later)
+    assert not read_again.skipped and "read again" in read_again.note
+    assert (read_again.accepted, read_again.rejected) == (1, 0)
+    assert report.published and baseline.published
+    assert _stored(incremental, "records") == _stored(full, "records")
+    stored = pl.read_parquet(incremental.table_path("records"))
+    assert [str(d) for d in stored.get_column("removed_on")] == ["2025-01-02"]
+    assert ingest(inputs, incremental, today=TODAY).files[-1].skipped  # and it stands now
+
+
+def test_a_source_recorded_before_lost_keys_were_noted_is_checked_in_its_key_file(
+    tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "records-a.csv", [_record("R1", removed_on="")])
+    later = write_csv(tmp_path / "records-b.csv", [_record("R1", removed_on="2025-01-02")])
+    store = Store(tmp_path / "store")
+    ingest([first, later], store, today=TODAY)
+    manifest = store.manifest()
+    for source in manifest["sources"]["records"]:  # as an earlier version recorded them
+        assert source.pop("lost_keys") == (source["path"] == str(later))
+    sources = {s["path"]: s for s in manifest["sources"]["records"]}
+    assert not ingest_module._lost_keys(sources[str(first)], store)
+    assert ingest_module._lost_keys(sources[str(later)], store)
+
+
 def test_a_later_export_in_a_changed_file_replaces_a_row_while_other_files_are_skipped(
     tmp_path: Path, province: Path
 ) -> None:
