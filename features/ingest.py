@@ -723,11 +723,14 @@ def _sources(previous: dict, plan: list[FileCounts], rejects: pl.DataFrame, merg
         }
     sources: dict[str, list[dict]] = {}
     kept: list[str] = []
+    checked = {(c.table, c.sha256): c.lost_keys for c in plan if c.skipped}
     for table in TABLES:
         fresh = read_now.get(table, {})
         old = [s for s in previous.get("sources", {}).get(table, [])
                if s["contract"] == contract and s["sha256"] not in fresh
                and (table, s["sha256"]) not in merged.stale]
+        old = [s if "lost_keys" in s or (table, s["sha256"]) not in checked  # noted once known
+               else {**s, "lost_keys": checked[table, s["sha256"]]} for s in old]
         kept.extend(s["keys"] for s in old)
         if old or fresh:
             sources[table] = [*old, *fresh.values()]

@@ -2,6 +2,7 @@
 alone, unchanged tables are reused, and the store ends as a full re-read would leave it."""
 
 import datetime as dt
+import json
 import os
 import shutil
 import time
@@ -217,6 +218,13 @@ def test_a_source_recorded_before_lost_keys_were_noted_is_checked_in_its_key_fil
     sources = {s["path"]: s for s in manifest["sources"]["records"]}
     assert not ingest_module._lost_keys(sources[str(first)], store)
     assert ingest_module._lost_keys(sources[str(later)], store)
+    # an ingest that publishes notes what it checked in the sources it keeps
+    (store.root / store.version / "manifest.json").write_text(json.dumps(manifest))
+    ingest([first, later, write_csv(tmp_path / "records-c.csv", [_record("R7")])], store,
+           today=TODAY)
+    noted = {s["path"]: s.get("lost_keys") for s in store.manifest()["sources"]["records"]}
+    assert noted == {str(first): False, str(later): True,
+                     str(tmp_path / "records-c.csv"): False}
 
 
 def test_a_later_export_in_a_changed_file_replaces_a_row_while_other_files_are_skipped(
