@@ -85,7 +85,7 @@ def assemble(
     return table.select(
         "uscc",
         as_of=ibis.date(as_of),
-        **{feature.name: _finalise(table[feature.name], feature.unit) for feature in CATALOG},
+        **{feature.name: finalise(table[feature.name], feature.unit) for feature in CATALOG},
     )
 
 
@@ -108,7 +108,7 @@ def features_at(tables: dict[str, ir.Table], as_of: dt.date) -> Iterator[ir.Tabl
         cached.release()
 
 
-def _finalise(column: ir.Value, unit: Unit) -> ir.Value:
+def finalise(column: ir.Value, unit: Unit) -> ir.Value:
     """Give every unit one stable type, and fill zeros where absence means none."""
     if unit is Unit.CATEGORY:
         return column.cast("string")

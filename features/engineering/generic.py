@@ -63,19 +63,33 @@ def generic_aggregates(records: ir.Table, as_of: AsOf,
     proportion to rows × aggregates, 20 times the work (a quarter of an hour at 1,000,000
     enterprises). ``events`` is `event_rows` at the same date, materialised by the caller."""
     e = event_rows(records, as_of) if events is None else events
-    table = e.group_by("uscc").aggregate(
-        _adverse_12m=e.count(where=e.adverse & e.in_12m),
-        _adverse_36m=e.count(where=e.adverse & e.in_36m),
-    )
-    for record_type in RECORD_TYPES:
-        part = _type_aggregates(e, record_type.code, record_type.outcomes)
+    table = adverse_counts(e)
+    for part in type_aggregates(e):
         table = table.left_join(part, "uscc").drop("uscc_right")
     names = [f"{event_column(t, o)}_{suffix}" for t, o in EVENTS
              for suffix in (*(f"{w}m" for w in WINDOWS), "days_since", "decayed")]
     return table.select("uscc", *names, "_adverse_12m", "_adverse_36m")
 
 
-def _type_aggregates(e: ir.Table, record_type: str, outcomes: tuple[str, ...]) -> ir.Table:
+def adverse_counts(e: ir.Table, key: str = "uscc") -> ir.Table:
+    """Per enterprise with any visible record: its adverse records (the default label's) in 12
+    and 36 months (``e``: `event_rows`, whose enterprise column is ``key``); every enterprise
+    of the generic pass is here."""
+    return e.group_by(key).aggregate(
+        _adverse_12m=e.count(where=e.adverse & e.in_12m),
+        _adverse_36m=e.count(where=e.adverse & e.in_36m),
+    )
+
+
+def type_aggregates(e: ir.Table, key: str = "uscc") -> list[ir.Table]:
+    """One table per record type: the generic features of the type and its outcomes, per
+    enterprise with a visible record of that type (``e``: `event_rows`, whose enterprise
+    column is ``key``)."""
+    return [_type_aggregates(e, t.code, t.outcomes, key) for t in RECORD_TYPES]
+
+
+def _type_aggregates(e: ir.Table, record_type: str, outcomes: tuple[str, ...],
+                     key: str = "uscc") -> ir.Table:
     """The five numbers of the type and of each of its outcomes, from its rows only."""
     rows = e.filter(e.type_code == TYPE_CODES[record_type])
     r = rows.mutate(
@@ -90,4 +104,4 @@ def _type_aggregates(e: ir.Table, record_type: str, outcomes: tuple[str, ...]) -
             out[f"{stem}_{w}m"] = r.count(where=window if hit is None else hit & window)
         out[f"{stem}_days_since"] = r.days_ago.min(where=hit)
         out[f"{stem}_decayed"] = r.weight.sum(where=hit)
-    return r.group_by("uscc").aggregate(**out)
+    return r.group_by(key).aggregate(**out)

@@ -173,27 +173,48 @@ def _detailed(r: ir.Table) -> dict[str, ir.Scalar]:
     return out
 
 
+def broad_part(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """`broad_aggregates` with the features derived from them alone."""
+    t = broad_aggregates(records, as_of)
+    return t.mutate(
+        late_collection_share_36m=t._late_36m.cast("float64") / t.records_36m.nullif(0)
+    )
+
+
+def detailed_part(records: ir.Table, as_of: AsOf) -> ir.Table:
+    """`detailed_aggregates` with the features derived from them alone."""
+    t = detailed_aggregates(records, as_of)
+    return t.mutate(
+        spot_check_problem_rate_36m=(
+            t.spot_check_problems_36m.cast("float64") / t.spot_checks_36m.nullif(0)
+        ),
+        domain_risk_grade=(t._grade_key % 10).nullif(0),
+    )
+
+
+LISTING_FLAGS = ("abnormal_listed_now", "serious_dishonesty_now", "dishonest_debtor_now",
+                 "_penalised_12m")
+"""The detailed pass's flags: false (not missing) for an enterprise with records but none of
+the detailed types; the related-party features read them."""
+
+
 def record_features(records: ir.Table, as_of: AsOf, events: ir.Table | None = None
                     ) -> ir.Table:
     """Per enterprise with any visible record: every record-derived feature (``events``: the
     materialised `features.engineering.generic.event_rows`, if the caller has them)."""
-    broad = broad_aggregates(records, as_of)
-    detailed = detailed_aggregates(records, as_of)
+    broad = broad_part(records, as_of)
+    detailed = detailed_part(records, as_of)
     generic = generic_aggregates(records, as_of, events)
     # Every enterprise in the detailed and generic passes has a record, so it is in the broad
     # pass too.
     t = (broad.left_join(detailed, "uscc").drop("uscc_right")
          .left_join(generic, "uscc").drop("uscc_right"))
-    return t.mutate(
-        spot_check_problem_rate_36m=(
-            t.spot_check_problems_36m.cast("float64") / t.spot_checks_36m.nullif(0)
-        ),
-        late_collection_share_36m=t._late_36m.cast("float64") / t.records_36m.nullif(0),
-        domain_risk_grade=(t._grade_key % 10).nullif(0),
-        **{
-            flag: t[flag].fill_null(False)
-            for flag in ("abnormal_listed_now", "serious_dishonesty_now",
-                         "dishonest_debtor_now", "_penalised_12m")
-        },
-    )
+    return t.mutate(**{flag: t[flag].fill_null(False) for flag in LISTING_FLAGS})
 
+
+def listing_facts(detailed: ir.Table, adverse: ir.Table) -> ir.Table:
+    """What `features.engineering.related.enterprise_flags` reads of the record features,
+    from the detailed part and the adverse counts (`generic.adverse_counts`) alone: every
+    enterprise with a visible record."""
+    t = adverse.left_join(detailed.select("uscc", *LISTING_FLAGS), "uscc").drop("uscc_right")
+    return t.mutate(**{flag: t[flag].fill_null(False) for flag in LISTING_FLAGS})
