@@ -20,7 +20,7 @@ import ibis
 import ibis.expr.types as ir
 
 from features.catalog import EVENTS, HALF_LIFE_DAYS, WINDOWS, event_column
-from features.engineering.pit import AsOf, visible_records
+from features.engineering.pit import AsOf, visible_records, working_days
 from features.outcomes import DEFAULT_OUTCOMES
 from features.reference.record_types import RECORD_TYPES
 
@@ -36,7 +36,8 @@ def _matches(r: ir.Table, record_type: str, outcome: str | None) -> ir.BooleanCo
 
 
 def event_rows(records: ir.Table, as_of: AsOf) -> ir.Table:
-    """One narrow row per visible record: what the generic features read of it.
+    """One narrow row per visible record: what the generic features and the broad pass
+    (`features.engineering.records.broad_aggregates`) read of it.
 
     Engines should materialise it (`features.engineering.build.features_at` does): the
     generic pass reads it once per record type."""
@@ -50,6 +51,7 @@ def event_rows(records: ir.Table, as_of: AsOf) -> ir.Table:
         outcome_code=outcome.cast("int8"),
         days_ago=as_of.literal.delta(v.occurred_on, unit="day").cast("int32"),
         adverse=ibis.or_(*[_matches(v, o.record_type, o.outcome) for o in DEFAULT_OUTCOMES]),
+        delay=working_days(v.occurred_on, v.collected_on).cast("int32"),
         **{f"in_{w}m": v.occurred_on > as_of.months_back(w) for w in WINDOWS},
     )
 

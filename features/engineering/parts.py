@@ -75,7 +75,6 @@ def _parts(tables: dict[str, ir.Table], as_of: AsOf, keys: ir.Table) -> Iterator
             table.release()
 
     try:
-        yield broad_part(records, as_of)
         detailed = cache(detailed_part(records, as_of))
         yield detailed
         listings = cache(detailed.select("uscc", *LISTING_FLAGS))
@@ -83,14 +82,20 @@ def _parts(tables: dict[str, ir.Table], as_of: AsOf, keys: ir.Table) -> Iterator
         events = cache(event_rows(records, as_of).join(keys, "uscc").drop("uscc"))
         adverse = cache(adverse_counts(events, ENTERPRISE_KEY).join(keys, ENTERPRISE_KEY)
                         .drop(ENTERPRISE_KEY))
-        yield from type_aggregates(events, ENTERPRISE_KEY)
-        release(events)
         facts = cache(listing_facts(listings, adverse))
         release(listings, adverse)
         flags = cache(enterprise_flags(tables["enterprises"], facts, as_of))
         release(facts)
+        # The related-party parts work on the most memory of any part: before the columns of
+        # the generic pass are held.
         yield person_link_features(tables["relations"], flags, as_of)
         yield investment_features(tables["relations"], flags, as_of)
+        release(flags)
+        # Widest first: a part's query briefly needs several times its columns' size, which
+        # then comes on top of fewer columns already held.
+        generic = [broad_part(events, ENTERPRISE_KEY), *type_aggregates(events, ENTERPRISE_KEY)]
+        yield from sorted(generic, key=lambda part: -len(part.columns))
+        release(events)
         yield inspection_features(tables["inspections"], as_of)
     finally:
         for table in held:

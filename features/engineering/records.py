@@ -4,12 +4,13 @@ Two passes keep the work proportional to what each record feeds:
 
 - the *broad* pass reads every visible record for the few facts all of them feed (volume,
   collection delay) and counts the high-volume types that only feed a plain count
-  (levies, licences, confirmations…);
+  (levies, licences, confirmations…), from the narrow event rows the generic features read
+  too (`features.engineering.generic.event_rows`: integer codes, not strings);
 - the *detailed* pass reads only the types that feed many features (penalties, lists, spot
   checks, changes, complaints…), which are about a quarter of all records.
 
-Each record-type test is computed once per row in a projection, so the filtered aggregates
-compare booleans instead of strings.
+In the detailed pass each record-type test is computed once per row in a projection, so the
+filtered aggregates compare booleans instead of strings.
 """
 
 from __future__ import annotations
@@ -17,18 +18,18 @@ from __future__ import annotations
 import ibis.expr.types as ir
 
 from features.catalog import WINDOWS
-from features.engineering.generic import generic_aggregates
-from features.engineering.pit import AsOf, not_after, visible_records, working_days
+from features.engineering.generic import (
+    OUTCOME_CODES,
+    TYPE_CODES,
+    event_rows,
+    generic_aggregates,
+)
+from features.engineering.pit import AsOf, not_after, visible_records
 from features.reference.record_types import COLLECTION_DEADLINES
 
 LATE_AFTER_WORKING_DAYS = COLLECTION_DEADLINES[0]
 GRADE_POINTS = {"A": 1, "B": 2, "C": 3, "D": 4}
 
-BROAD_TYPES = (
-    "licence", "administrative_levy", "administrative_confirmation", "department_notice",
-    "small_business_support", "honour", "arbitration", "ip_pledge", "deregistration_objection",
-    "unlicensed_operation", "credit_commitment",
-)
 DETAILED_TYPES = (
     "registration_change", "equity_pledge", "annual_report", "administrative_penalty",
     "abnormal_operation", "serious_dishonesty", "dishonest_debtor", "joint_punishment",
@@ -40,28 +41,26 @@ def _windows(occurred_on: ir.DateColumn, as_of: AsOf) -> dict[str, ir.BooleanCol
     return {f"in_{w}m": occurred_on > as_of.months_back(w) for w in WINDOWS}
 
 
-def broad_aggregates(records: ir.Table, as_of: AsOf) -> ir.Table:
-    """Per enterprise: record volume, collection delay and the plain high-volume counts."""
-    v = visible_records(records, as_of)
-    r = v.select(
-        "uscc", "outcome",
-        **{f"is_{t}": v.record_type == t for t in BROAD_TYPES},
-        in_36m=v.occurred_on > as_of.months_back(36),
-        delay=working_days(v.occurred_on, v.collected_on),
-    )
+def broad_aggregates(events: ir.Table, key: str = "uscc") -> ir.Table:
+    """Per enterprise: record volume, collection delay and the plain high-volume counts, from
+    the event rows (`features.engineering.generic.event_rows`, whose enterprise column is
+    ``key``), which carry every visible record in small integer codes."""
+    e = events
 
-    def n36(record_type: str, condition: ir.BooleanValue | None = None) -> ir.IntegerScalar:
-        where = r[f"is_{record_type}"] & r.in_36m
-        return r.count(where=where if condition is None else where & condition)
+    def n36(record_type: str, *outcomes: str) -> ir.IntegerScalar:
+        where = (e.type_code == TYPE_CODES[record_type]) & e.in_36m
+        if outcomes:
+            where &= e.outcome_code.isin([OUTCOME_CODES[record_type, o] for o in outcomes])
+        return e.count(where=where)
 
-    return r.group_by("uscc").aggregate(
-        records_36m=r.count(where=r.in_36m),
-        _late_36m=r.count(where=(r.delay > LATE_AFTER_WORKING_DAYS) & r.in_36m),
-        max_collection_delay_36m=r.delay.max(where=r.in_36m),
+    return e.group_by(key).aggregate(
+        records_36m=e.count(where=e.in_36m),
+        _late_36m=e.count(where=(e.delay > LATE_AFTER_WORKING_DAYS) & e.in_36m),
+        max_collection_delay_36m=e.delay.max(where=e.in_36m),
         ip_pledges_36m=n36("ip_pledge"),
         unlicensed_operation_36m=n36("unlicensed_operation"),
-        licences_granted_36m=n36("licence", r.outcome.isin(("granted", "renewed"))),
-        licences_revoked_36m=n36("licence", r.outcome == "revoked"),
+        licences_granted_36m=n36("licence", "granted", "renewed"),
+        licences_revoked_36m=n36("licence", "revoked"),
         arbitrations_36m=n36("arbitration"),
         levies_36m=n36("administrative_levy"),
         department_notices_36m=n36("department_notice"),
@@ -69,8 +68,8 @@ def broad_aggregates(records: ir.Table, as_of: AsOf) -> ir.Table:
         administrative_confirmations_36m=n36("administrative_confirmation"),
         honours_36m=n36("honour"),
         small_business_support_36m=n36("small_business_support"),
-        commitments_kept_36m=n36("credit_commitment", r.outcome == "kept"),
-        commitments_broken_36m=n36("credit_commitment", r.outcome == "broken"),
+        commitments_kept_36m=n36("credit_commitment", "kept"),
+        commitments_broken_36m=n36("credit_commitment", "broken"),
     )
 
 
@@ -173,9 +172,9 @@ def _detailed(r: ir.Table) -> dict[str, ir.Scalar]:
     return out
 
 
-def broad_part(records: ir.Table, as_of: AsOf) -> ir.Table:
+def broad_part(events: ir.Table, key: str = "uscc") -> ir.Table:
     """`broad_aggregates` with the features derived from them alone."""
-    t = broad_aggregates(records, as_of)
+    t = broad_aggregates(events, key)
     return t.mutate(
         late_collection_share_36m=t._late_36m.cast("float64") / t.records_36m.nullif(0)
     )
@@ -202,7 +201,8 @@ def record_features(records: ir.Table, as_of: AsOf, events: ir.Table | None = No
                     ) -> ir.Table:
     """Per enterprise with any visible record: every record-derived feature (``events``: the
     materialised `features.engineering.generic.event_rows`, if the caller has them)."""
-    broad = broad_part(records, as_of)
+    events = event_rows(records, as_of) if events is None else events
+    broad = broad_part(events)
     detailed = detailed_part(records, as_of)
     generic = generic_aggregates(records, as_of, events)
     # Every enterprise in the detailed and generic passes has a record, so it is in the broad
