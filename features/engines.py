@@ -62,7 +62,11 @@ def compute_features(
     (`features.part_assembly`); on other engines the joined expression runs as one query."""
     store = store if isinstance(store, Store) else Store(store)
     backend = backend or duckdb_backend()
-    tables = load_tables(backend, store)
+    return feature_table(backend, load_tables(backend, store), as_of)
+
+
+def feature_table(backend: Any, tables: dict[str, ir.Table], as_of: dt.date) -> pa.Table:
+    """`compute_features` over tables already loaded on ``backend``."""
     if backend.name == "duckdb":
         return features_by_parts(tables, as_of)
     with features_at(tables, as_of) as expression:

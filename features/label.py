@@ -12,12 +12,14 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from features.engineering.pit import AsOf
 from features.outcomes import DEFAULT_OUTCOMES, Outcome
 
 __all__ = ["DEFAULT_OUTCOMES", "HORIZON_MONTHS", "Outcome", "attach_label", "label_table",
-           "outcome_window", "window_complete"]
+           "labelled", "outcome_window", "window_complete"]
 
 HORIZON_MONTHS = 12
 COLLECTION_GRACE_DAYS = 28
@@ -55,6 +57,15 @@ def label_table(
         matches,
     )
     return adverse.group_by("uscc").aggregate(first_adverse_on=adverse.occurred_on.min())
+
+
+def labelled(features: pa.Table, labels: pa.Table) -> pa.Table:
+    """`attach_label` for a feature table already computed (``labels``: `label_table`'s
+    rows): the same two columns, in the same types."""
+    first = labels["first_adverse_on"].take(
+        pc.index_in(features["uscc"], value_set=labels["uscc"]))
+    return (features.append_column("adverse", pc.is_valid(first).cast(pa.int8()))
+            .append_column("first_adverse_on", first))
 
 
 def attach_label(features: ir.Table, labels: ir.Table) -> ir.Table:

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from features.engineering import features_at
-from features.engines import duckdb_backend, load_tables
+from features.engines import duckdb_backend, feature_table, load_tables
 from features.label import (
     COLLECTION_GRACE_DAYS,
     DEFAULT_OUTCOMES,
@@ -25,6 +25,7 @@ from features.label import (
     Outcome,
     attach_label,
     label_table,
+    labelled,
     window_complete,
 )
 from features.store import Store
@@ -113,11 +114,7 @@ def build_training_set(
     writer: pq.ParquetWriter | None = None
     try:
         for as_of in as_of_dates:
-            with features_at(tables, as_of) as features:
-                labelled = attach_label(
-                    features, label_table(tables["records"], as_of, outcomes, horizon_months)
-                ).order_by("uscc")
-                batch: pa.Table = labelled.to_pyarrow()
+            batch = _snapshot(backend, tables, as_of, outcomes, horizon_months)
             if writer is None:
                 schema = batch.schema.with_metadata(training_set_metadata(
                     store, as_of_dates, outcomes, horizon_months))
@@ -133,3 +130,15 @@ def build_training_set(
             writer.close()
     partial.replace(out)
     return snapshots
+
+
+def _snapshot(backend: Any, tables: dict[str, Any], as_of: dt.date,
+              outcomes: tuple[Outcome, ...], horizon_months: int) -> pa.Table:
+    """The features at ``as_of`` sorted by uscc, with their label: on DuckDB the feature table
+    put together part by part (`features.engines.feature_table`) and the label set beside it;
+    elsewhere one joined expression."""
+    labels = label_table(tables["records"], as_of, outcomes, horizon_months)
+    if backend.name == "duckdb":
+        return labelled(feature_table(backend, tables, as_of), labels.to_pyarrow())
+    with features_at(tables, as_of) as features:
+        return attach_label(features, labels).order_by("uscc").to_pyarrow()

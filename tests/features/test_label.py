@@ -108,3 +108,21 @@ def test_training_set_stacks_complete_snapshots(tmp_path: Path) -> None:
     assert adverse[h.E3] == 0  # F2 one day after it
     assert snapshots[1].adverse == int(june.get_column("adverse").sum())
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_a_computed_feature_table_is_labelled_as_the_joined_expression(tmp_path: Path) -> None:
+    from features.engineering import features_at
+    from features.engines import duckdb_backend, feature_table, load_tables
+    from features.label import attach_label, labelled
+
+    future = [h.record("F1", h.E2, "administrative_penalty", "2025-06-30", "2025-07-02")]
+    backend = duckdb_backend()
+    tables = load_tables(backend, h.build_store(tmp_path, extra_records=future))
+    labels = label_table(tables["records"], h.AS_OF)
+    with features_at(tables, h.AS_OF) as features:
+        joined = attach_label(features, labels).order_by("uscc").to_pyarrow()
+    table = labelled(feature_table(backend, tables, h.AS_OF), labels.to_pyarrow())
+    assert table.schema == joined.schema
+    assert table.select(["uscc", "adverse", "first_adverse_on"]).equals(
+        joined.select(["uscc", "adverse", "first_adverse_on"]))
+    assert 0 < table["adverse"].to_pylist().count(1) < table.num_rows
