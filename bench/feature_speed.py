@@ -96,7 +96,8 @@ def main() -> None:
     province_arguments(parser, enterprises=1_000_000)
     parser.add_argument("--as-of", default="2025-12-31")
     parser.add_argument("--skip-baseline", action="store_true",
-                        help="leave out the pandas baseline (about 25 GiB at 1M, more than this machine)")
+                        help="leave out the pandas baseline (about 25 GiB at 1M, more than "
+                             "this machine has)")
     parser.add_argument("--skip-joined", action="store_true",
                         help="leave out the joined expression on DuckDB (the previous path)")
     parser.add_argument("--child", choices=["duckdb", "joined", "pandas"],
