@@ -71,3 +71,11 @@ def test_a_feature_no_part_gives_is_named(synthetic_store, monkeypatch) -> None:
     with pytest.raises(ValueError, match="no part gives the features not_a_feature"):
         features_by_parts(tables, dt.date(2024, 12, 31))
 
+
+
+def test_a_date_before_any_enterprise_gives_no_rows_in_the_same_columns(tmp_path) -> None:
+    store = h.build_store(tmp_path)
+    before = dt.date(2010, 1, 31)
+    parts = compute_features(store, before)
+    assert parts.num_rows == 0
+    assert parts.schema == _joined(store, before).schema
