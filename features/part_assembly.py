@@ -12,7 +12,6 @@ The values are those of the joined expression (tests compare the two, column by 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -68,7 +67,7 @@ def _finalised(part: ir.Table) -> dict[str, ir.Value]:
     return {name: finalise(part[name], UNITS[name]) for name in part.columns if name in UNITS}
 
 
-def _laid_out(part: ir.Table, positions: ir.Table) -> dict[str, Any]:
+def _laid_out(part: ir.Table, positions: ir.Table) -> dict[str, pa.ChunkedArray]:
     """The part's features on the rows of ``positions`` (a key and `POSITION`), in their
     order (missing: no row)."""
     key = next(name for name in positions.columns if name != POSITION)

@@ -1,5 +1,6 @@
-"""The feature table as separate parts, each keyed by uscc, for engines that put the columns
-side by side instead of joining them (`features.part_assembly`).
+"""The feature table as separate parts, each keyed by enterprise (its uscc, or for the parts
+read from the event rows an integer key), for engines that put the columns side by side
+instead of joining them (`features.part_assembly`).
 
 The parts are the same definitions `features.engineering.build.assemble` joins; only the
 way they meet differs. A chain of left joins copies every column joined so far at each step
