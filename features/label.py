@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 from features.engineering.pit import AsOf
 from features.outcomes import DEFAULT_OUTCOMES, Outcome
 
-__all__ = ["DEFAULT_OUTCOMES", "HORIZON_MONTHS", "Outcome", "attach_label", "label_table",
+__all__ = ["DEFAULT_OUTCOMES", "HORIZON_MONTHS", "Outcome", "label_table",
            "labelled", "outcome_window", "window_complete"]
 
 HORIZON_MONTHS = 12
@@ -60,19 +60,9 @@ def label_table(
 
 
 def labelled(features: pa.Table, labels: pa.Table) -> pa.Table:
-    """`attach_label` for a feature table already computed (``labels``: `label_table`'s
-    rows): the same two columns, in the same types."""
+    """The feature table with ``adverse`` (0/1) and ``first_adverse_on`` (null when none)
+    from `label_table`'s rows."""
     first = labels["first_adverse_on"].take(
         pc.index_in(features["uscc"], value_set=labels["uscc"]))
     return (features.append_column("adverse", pc.is_valid(first).cast(pa.int8()))
             .append_column("first_adverse_on", first))
-
-
-def attach_label(features: ir.Table, labels: ir.Table) -> ir.Table:
-    """Features with ``adverse`` (0/1) and ``first_adverse_on`` (null when none)."""
-    joined = features.left_join(labels, "uscc")
-    return joined.select(
-        *[features[c] for c in features.columns],
-        adverse=joined.first_adverse_on.notnull().cast("int8"),
-        first_adverse_on=joined.first_adverse_on,
-    )

@@ -16,14 +16,12 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from features.engineering import features_at
 from features.engines import duckdb_backend, feature_table, load_tables
 from features.label import (
     COLLECTION_GRACE_DAYS,
     DEFAULT_OUTCOMES,
     HORIZON_MONTHS,
     Outcome,
-    attach_label,
     label_table,
     labelled,
     window_complete,
@@ -134,11 +132,7 @@ def build_training_set(
 
 def _snapshot(backend: Any, tables: dict[str, Any], as_of: dt.date,
               outcomes: tuple[Outcome, ...], horizon_months: int) -> pa.Table:
-    """The features at ``as_of`` sorted by uscc, with their label: on DuckDB the feature table
-    put together part by part (`features.engines.feature_table`) and the label set beside it;
-    elsewhere one joined expression."""
-    labels = label_table(tables["records"], as_of, outcomes, horizon_months)
-    if backend.name == "duckdb":
-        return labelled(feature_table(backend, tables, as_of), labels.to_pyarrow())
-    with features_at(tables, as_of) as features:
-        return attach_label(features, labels).order_by("uscc").to_pyarrow()
+    """The features at ``as_of`` sorted by uscc (`features.engines.feature_table`), with
+    their label set beside them."""
+    labels = label_table(tables["records"], as_of, outcomes, horizon_months).to_pyarrow()
+    return labelled(feature_table(backend, tables, as_of), labels)

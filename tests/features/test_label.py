@@ -110,19 +110,25 @@ def test_training_set_stacks_complete_snapshots(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("*.partial"))
 
 
-def test_a_computed_feature_table_is_labelled_as_the_joined_expression(tmp_path: Path) -> None:
-    from features.engineering import features_at
+def test_a_feature_table_is_labelled_from_the_label_rows(tmp_path: Path) -> None:
+    import pyarrow as pa
+
     from features.engines import duckdb_backend, feature_table, load_tables
-    from features.label import attach_label, labelled
+    from features.label import labelled
 
     future = [h.record("F1", h.E2, "administrative_penalty", "2025-06-30", "2025-07-02")]
     backend = duckdb_backend()
     tables = load_tables(backend, h.build_store(tmp_path, extra_records=future))
-    labels = label_table(tables["records"], h.AS_OF)
-    with features_at(tables, h.AS_OF) as features:
-        joined = attach_label(features, labels).order_by("uscc").to_pyarrow()
-    table = labelled(feature_table(backend, tables, h.AS_OF), labels.to_pyarrow())
-    assert table.schema == joined.schema
-    assert table.select(["uscc", "adverse", "first_adverse_on"]).equals(
-        joined.select(["uscc", "adverse", "first_adverse_on"]))
+    labels = label_table(tables["records"], h.AS_OF).to_pyarrow()
+    features = feature_table(backend, tables, h.AS_OF)
+    table = labelled(features, labels)
+    assert table.schema.names == [*features.schema.names, "adverse", "first_adverse_on"]
+    assert table.schema.field("adverse").type == pa.int8()
+    assert table.schema.field("first_adverse_on").type == pa.date32()
+    first = dict(zip(labels["uscc"].to_pylist(), labels["first_adverse_on"].to_pylist(),
+                     strict=True))
+    rows = table.select(["uscc", "adverse", "first_adverse_on"]).to_pylist()
+    assert rows == [{"uscc": r["uscc"], "adverse": int(r["uscc"] in first),
+                     "first_adverse_on": first.get(r["uscc"])} for r in rows]
+    assert first[h.E2] == dt.date(2025, 6, 30)
     assert 0 < table["adverse"].to_pylist().count(1) < table.num_rows
