@@ -12,6 +12,7 @@ The values are those of the joined expression (tests compare the two, column by 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -36,12 +37,12 @@ def features_by_parts(tables: dict[str, ir.Table], as_of: dt.date) -> pa.Table:
     point = AsOf(as_of)
     found = feature_parts(tables, point)
     basic = found.basic
-    keys = basic.select("uscc", **_finalised(basic)).to_pyarrow()
-    keys = keys.take(pc.sort_indices(keys["uscc"]))
-    rows = keys.num_rows
-    columns: dict[str, pa.ChunkedArray] = {name: keys[name] for name in keys.column_names}
+    alive = basic.select("uscc", **_finalised(basic, basic.columns)).to_pyarrow()
+    alive = alive.take(pc.sort_indices(alive["uscc"]))
+    rows = alive.num_rows
+    columns: dict[str, pa.ChunkedArray] = {name: alive[name] for name in alive.column_names}
     by_code = ibis.memtable(pa.table({
-        "uscc": keys["uscc"], POSITION: pa.array(np.arange(rows, dtype=np.int64)),
+        "uscc": alive["uscc"], POSITION: pa.array(np.arange(rows, dtype=np.int64)),
     }))
     by_key = by_code.join(found.keys, "uscc").drop("uscc").cache()
     try:
@@ -61,10 +62,10 @@ def features_by_parts(tables: dict[str, ir.Table], as_of: dt.date) -> pa.Table:
                     names=[*KEY_COLUMNS, *UNITS])
 
 
-def _finalised(part: ir.Table) -> dict[str, ir.Value]:
-    """The part's catalog features, finalised; its other columns (keys, internal facts whose
-    names start with ``_``) are left out."""
-    return {name: finalise(part[name], UNITS[name]) for name in part.columns if name in UNITS}
+def _finalised(table: ir.Table, names: Sequence[str]) -> dict[str, ir.Value]:
+    """The catalog features among ``names``, read from ``table`` and finalised; other columns
+    (keys, internal facts whose names start with ``_``) are left out."""
+    return {name: finalise(table[name], UNITS[name]) for name in names if name in UNITS}
 
 
 def _laid_out(part: ir.Table, positions: ir.Table) -> dict[str, pa.ChunkedArray]:
@@ -72,7 +73,6 @@ def _laid_out(part: ir.Table, positions: ir.Table) -> dict[str, pa.ChunkedArray]
     order (missing: no row)."""
     key = next(name for name in positions.columns if name != POSITION)
     joined = positions.left_join(part, key)
-    features = {name: finalise(joined[name], UNITS[name])
-                for name in part.columns if name in UNITS}
+    features = _finalised(joined, part.columns)
     table = joined.select(joined[POSITION], **features).order_by(POSITION).to_pyarrow()
     return {name: table[name] for name in features}

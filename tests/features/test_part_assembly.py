@@ -72,7 +72,6 @@ def test_a_feature_no_part_gives_is_named(synthetic_store, monkeypatch) -> None:
         features_by_parts(tables, dt.date(2024, 12, 31))
 
 
-
 def test_a_date_before_any_enterprise_gives_no_rows_in_the_same_columns(tmp_path) -> None:
     store = h.build_store(tmp_path)
     before = dt.date(2010, 1, 31)
